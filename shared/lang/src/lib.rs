@@ -14,3 +14,6 @@ pub mod diagnostic;
 pub mod lexer;
 pub mod span;
 pub mod types;
+pub mod params;
+pub mod query;
+pub mod value;
