@@ -8,12 +8,14 @@
 //! synchronous and deterministic so that the CLI can lint offline and every other crate can
 //! rely on it without pulling in storage.
 
+pub mod catalog;
 pub mod codes;
 pub mod cursor;
 pub mod diagnostic;
 pub mod lexer;
-pub mod span;
-pub mod types;
 pub mod params;
 pub mod query;
+pub mod schema;
+pub mod span;
+pub mod types;
 pub mod value;
