@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod codes;
 pub mod cursor;
 pub mod diagnostic;
+pub mod evolution;
 pub mod lexer;
 pub mod params;
 pub mod query;
@@ -19,3 +20,5 @@ pub mod schema;
 pub mod span;
 pub mod types;
 pub mod value;
+
+pub use query::{check_file, lower, TypedQuery};
