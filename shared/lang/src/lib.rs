@@ -21,4 +21,3 @@ pub mod span;
 pub mod types;
 pub mod value;
 
-pub use query::{check_file, lower, TypedQuery};
