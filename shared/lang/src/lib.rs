@@ -11,9 +11,12 @@
 pub mod catalog;
 pub mod codes;
 pub mod cursor;
+pub mod data;
 pub mod diagnostic;
 pub mod evolution;
+pub mod ir;
 pub mod lexer;
+pub mod lint;
 pub mod params;
 pub mod query;
 pub mod schema;
@@ -21,3 +24,4 @@ pub mod span;
 pub mod types;
 pub mod value;
 
+pub use query::{check_file, lower, TypedQuery};
