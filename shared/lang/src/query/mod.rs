@@ -10,7 +10,7 @@ pub mod schema_view;
 pub mod typecheck;
 
 pub use parser::parse_query_file;
-pub use typecheck::{column_name, TypedQuery};
+pub use typecheck::{column_name, LintFacts, TypedQuery};
 
 use crate::catalog::Catalog;
 use crate::diagnostic::Diagnostic;
@@ -22,7 +22,7 @@ pub fn check_file(schema: &Catalog, gq_src: &str) -> (Vec<TypedQuery>, Vec<Diagn
     let (file, mut diags) = parse_query_file(gq_src);
     let (typed, tdiags) = typecheck::typecheck_file(&index, &file);
     diags.extend(tdiags);
-    diags.extend(crate::lint::lint_file(&index, &file));
+    diags.extend(crate::lint::lint_file(&index, &file, &typed));
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     (typed, diags)
 }

@@ -33,6 +33,18 @@ pub struct TypedQuery {
     pub is_mutation: bool,
     pub ast: Query,
     pub plan: ir::Plan,
+    /// Typed facts the linter needs (W-L005, W-L006).
+    pub facts: LintFacts,
+}
+
+/// Facts gathered while typechecking, for lint.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LintFacts {
+    /// `is [not] null` tests: (span, type name, property, property type).
+    pub null_tests: Vec<(Span, String, String, PropType)>,
+    /// Text functions (`search`, `fuzzy`, `match_text`, `bm25`) on a property:
+    /// (span of `$v.f`, type name, property).
+    pub text_searches: Vec<(Span, String, String)>,
 }
 
 /// Typechecks every parsed query of a file. Returns the well-typed queries and diagnostics
@@ -87,6 +99,7 @@ pub fn typecheck_query(
         outer_vars: Vec::new(),
         pending_local_vars: None,
         pending_filters: Vec::new(),
+        facts: LintFacts::default(),
     };
     ck.params(&q.params);
     let mut description = None;
@@ -117,6 +130,7 @@ pub fn typecheck_query(
         }
     };
     let params = ck.param_list.clone();
+    let facts = std::mem::take(&mut ck.facts);
     if ck.diags[before..].iter().any(|d| d.is_error()) {
         return None;
     }
@@ -131,6 +145,7 @@ pub fn typecheck_query(
         is_mutation,
         ast: q.clone(),
         plan,
+        facts,
     })
 }
 
@@ -466,6 +481,7 @@ struct Checker<'a, 'd> {
     pending_local_vars: Option<Vec<ir::VarDef>>,
     /// Filters produced by bindings of outer variables inside a `not` block.
     pending_filters: Vec<ir::Predicate>,
+    facts: LintFacts,
 }
 
 impl<'a, 'd> Checker<'a, 'd> {
@@ -610,6 +626,18 @@ impl<'a, 'd> Checker<'a, 'd> {
         if let Some(v) = self.scopes.get_mut(depth).and_then(|s| s.vars.get_mut(idx)) {
             v.type_name = Some(ty.to_string());
         }
+    }
+
+    fn var_type_name(&self, r: VarRef) -> String {
+        let (depth, idx) = match r {
+            VarRef::Outer(i) => (0, i),
+            VarRef::Local { depth, index } => (depth, index),
+        };
+        self.scopes
+            .get(depth)
+            .and_then(|s| s.vars.get(idx))
+            .and_then(|v| v.type_name.clone())
+            .unwrap_or_default()
     }
 
     /// Registers a variable introduced by a binding or traversal of the current block.
@@ -1734,6 +1762,15 @@ impl<'a, 'd> Checker<'a, 'd> {
                 let Some(l) = self.expr(&f.lhs, Ctx::Match) else {
                     return;
                 };
+                if let ir::Expr::Prop { var, prop, ty } = &l.ir {
+                    let tn = self.var_type_name(*var);
+                    self.facts.null_tests.push((
+                        f.lhs.span.to(*op_span),
+                        tn,
+                        prop.clone(),
+                        ty.clone(),
+                    ));
+                }
                 match l.ir {
                     ir::Expr::Prop { var, prop, ty } => match self.scan_index(var, depth) {
                         Some(i) => preds.entry(i).or_default().push(ir::ScanPredicate::IsNull {
@@ -2222,6 +2259,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         match t.ir {
             ir::Expr::Prop { var, prop, ty } => {
                 if matches!(ty.core, Core::Scalar(ScalarType::String)) {
+                    let tn = self.var_type_name(var);
+                    self.facts.text_searches.push((arg.span, tn, prop.clone()));
                     Some((var, prop))
                 } else {
                     self.err(
@@ -2880,10 +2919,18 @@ impl<'a, 'd> Checker<'a, 'd> {
                 continue;
             }
             match &c.op {
-                CondOp::IsNull { negated, .. } => out.push(ir::Condition::IsNull {
-                    prop: name.to_string(),
-                    negated: *negated,
-                }),
+                CondOp::IsNull { negated, op_span } => {
+                    self.facts.null_tests.push((
+                        c.prop.span.to(*op_span),
+                        ti.name.clone(),
+                        name.to_string(),
+                        pt.clone(),
+                    ));
+                    out.push(ir::Condition::IsNull {
+                        prop: name.to_string(),
+                        negated: *negated,
+                    })
+                }
                 CondOp::Cmp { op, op_span, value } => {
                     let is_endpoint = ti.is_edge && (name == "from" || name == "to");
                     if is_endpoint && matches!(op, CmpOp::Eq | CmpOp::Ne) {
