@@ -406,6 +406,16 @@ impl TypeDef {
         v
     }
 
+    /// True if some index (including the key's) is exactly on `property` alone.
+    pub fn is_indexed(&self, property: &str) -> bool {
+        self.key.as_deref() == Some(property)
+            || self
+                .constraints
+                .index
+                .iter()
+                .any(|t| t.len() == 1 && t[0] == property)
+    }
+
     /// `(vector property, source property)` pairs of `@embed`.
     pub fn embeds(&self) -> Vec<(&str, &str)> {
         self.properties
