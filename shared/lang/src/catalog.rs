@@ -241,10 +241,10 @@ impl Cardinality {
 /// Body constraints of a type (sugar already lifted; the key is kept separately).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Constraints {
-    /// `@unique` tuples, each sorted; edges use `src`/`dst`
+    /// `@unique` tuples in declared order (compared as sets); edges use `src`/`dst`
     #[serde(default)]
     pub unique: Vec<Vec<String>>,
-    /// `@index` tuples, each sorted
+    /// `@index` tuples in declared order (compared as sets)
     #[serde(default)]
     pub index: Vec<Vec<String>>,
     #[serde(default)]
@@ -257,11 +257,16 @@ impl Constraints {
     /// Canonical text of every constraint (without the key), sorted.
     pub fn canonical_list(&self) -> Vec<String> {
         let mut v = Vec::new();
+        let sorted = |t: &Vec<String>| {
+            let mut t = t.clone();
+            t.sort();
+            t.join(", ")
+        };
         for u in &self.unique {
-            v.push(format!("@unique({})", u.join(", ")));
+            v.push(format!("@unique({})", sorted(u)));
         }
         for i in &self.index {
-            v.push(format!("@index({})", i.join(", ")));
+            v.push(format!("@index({})", sorted(i)));
         }
         for r in &self.range {
             v.push(format!("@range({}, {})", r.property, r.bounds_text()));
@@ -274,8 +279,13 @@ impl Constraints {
     }
 
     fn sort(&mut self) {
-        self.unique.sort();
-        self.index.sort();
+        let key = |t: &Vec<String>| {
+            let mut k = t.clone();
+            k.sort();
+            k
+        };
+        self.unique.sort_by_key(key);
+        self.index.sort_by_key(key);
         self.range.sort_by(|a, b| {
             a.property
                 .cmp(&b.property)

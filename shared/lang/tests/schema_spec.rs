@@ -214,7 +214,7 @@ fn schema_c_compiles() {
     let blocks = c.edge("blocks").unwrap();
     assert_eq!(
         blocks.constraints.unique,
-        vec![vec!["dst".to_string(), "src".to_string()]]
+        vec![vec!["src".to_string(), "dst".to_string()]]
     );
     assert!(c.interface("Stamped").is_some());
     // catalog JSON round trip

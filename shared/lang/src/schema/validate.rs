@@ -1192,7 +1192,12 @@ impl Validator {
                     } else {
                         &mut c.index
                     };
-                    if list.contains(&sorted) {
+                    let same = |t: &Vec<String>| {
+                        let mut t = t.clone();
+                        t.sort();
+                        t == sorted
+                    };
+                    if list.iter().any(same) {
                         self.err(
                             "E-S016",
                             it.span,
@@ -1218,7 +1223,7 @@ impl Validator {
                         );
                         continue;
                     }
-                    list.push(sorted);
+                    list.push(names);
                 }
                 CKind::Range(b) => {
                     let (pname, pty, _) = &resolved[0];
