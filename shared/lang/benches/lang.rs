@@ -1,5 +1,5 @@
 //! Front-end benchmarks: parse + validate + build the catalog of a generated 200-type schema.
-//! (L2 adds the 2,000-line query file case.)
+//! Query front end: parse + typecheck + lint a generated 2,000-line `.gq` file against it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,5 +52,53 @@ fn bench_schema(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_schema);
+/// A `.gq` file of about 2,000 lines against [`generated_schema`]: reads with bindings,
+/// traversals, filters, negation, ordering and limits, plus mixed mutations.
+pub fn generated_queries(min_lines: usize) -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while s.lines().count() < min_lines {
+        let j = i % 50;
+        let k = (j * 7 + 3) % 150;
+        if i % 4 == 3 {
+            let t = if j % 3 == 0 { j + 1 } else { j };
+            let _ = writeln!(
+                s,
+                "query m{i}($s: String, $n: String, $r: I32?) {{\n    insert Type{t} {{ slug: $s, name: $n, state: \"open\", rank: $r }}\n    update Type{t} set {{ rank: 5, score: 1.5 }} where slug = $s and rank is null\n    delete Type{t} where slug = $s\n}}"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "query q{i}($s: String, $n: I32) {{\n    match {{\n        $a: Type{j} {{ slug: $s }}\n        $a link{j} $b\n        $b.rank > $n\n        not {{ $b.state = \"closed\" }}\n    }}\n    return {{ $a.slug, $b.name as bname, $b.rank }}\n    order {{ $b.rank desc }}\n    limit 10\n}}"
+            );
+            let _ = k;
+        }
+        i += 1;
+    }
+    s
+}
+
+fn bench_queries(c: &mut Criterion) {
+    let schema = compile_schema(&generated_schema(), None)
+        .catalog
+        .expect("generated schema is valid");
+    let gq = generated_queries(2_000);
+    let (qs, diags) = omnigraph_lang::check_file(&schema, &gq);
+    assert!(
+        diags.iter().all(|d| !d.is_error()),
+        "{:?}",
+        &diags[..diags.len().min(5)]
+    );
+    assert!(qs.len() > 150);
+    let mut g = c.benchmark_group("lang");
+    g.bench_function("queries_2000_lines_check", |b| {
+        b.iter(|| {
+            let (qs, diags) = omnigraph_lang::check_file(black_box(&schema), black_box(&gq));
+            black_box((qs.len(), diags.len()))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_schema, bench_queries);
 criterion_main!(benches);
