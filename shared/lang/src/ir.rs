@@ -399,7 +399,8 @@ pub struct Assignment {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
     /// `prop op value` (`prop` may be `id`, and on edges `from` / `to`, compared with node ids
-    /// as strings). `value` is converted to `prop_type` where it is a literal.
+    /// as strings — a key-typed parameter is converted to canonical text first). Literal values
+    /// are already converted to `prop_type`; parameters compare by §4.6 rules.
     Compare {
         prop: String,
         prop_type: PropType,
@@ -417,9 +418,11 @@ pub enum Condition {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Statement {
     /// Insert (upsert by id) one row. For nodes: `key` is the `@key` property (the id is its
-    /// canonical text); `id` is an explicit id for keyless types. For edges: `from`/`to` are node
-    /// ids (strings, or key-typed values → canonical text; `from_key_type`/`to_key_type` give the
-    /// endpoint key types), `id` optional. Nullable properties not assigned become null.
+    /// canonical text, [`crate::value::Value::canonical_key_text`]); `id` is an explicit id for
+    /// keyless types (else generate a ULID). For edges: `from`/`to` are node ids — literals are
+    /// already canonical text; a parameter may be a `String` or a value of the endpoint node
+    /// type's key type, which the executor converts to canonical text; `id` is optional.
+    /// Unassigned nullable properties become null (an existing row with that id is replaced).
     Insert {
         type_name: String,
         table: String,

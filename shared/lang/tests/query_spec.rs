@@ -485,3 +485,183 @@ fn whole_file_with_many_queries() {
     assert_eq!(qs.len(), 2);
     assert_eq!(qs[0].columns, ["p"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parser recovery and diagnostics order
+
+#[test]
+fn recovery_continues_at_the_next_query_in_source_order() {
+    let gq = "query a() { match { $p: Person } return { $p. } }\nquery b() { match { $p: Persn } return { $p } }\nquery c() { match { $p: Person } return { $p } }\nquery d() { match { $p Person } return { $p } }\n";
+    let cat = catalog(SCHEMA_A);
+    let (qs, diags) = check_file(&cat, gq);
+    let src = SourceText::new("q.gq", gq);
+    let codes: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{} {}", d.code, src.line_col(d.span.start)))
+        .collect();
+    assert_eq!(codes, ["E-P002 1:47", "E-T001 2:25", "E-P002 4:24"]);
+    assert_eq!(qs.len(), 1);
+    assert_eq!(qs[0].name, "c");
+}
+
+#[test]
+fn wrong_case_and_reserved_names() {
+    let d = err_at(
+        SCHEMA_A,
+        "query q() { match { $p: person } return { $p } }",
+        "E-P007",
+        1,
+        25,
+    );
+    assert_eq!(d.help.as_deref(), Some("write `Person`"));
+    err_at(
+        SCHEMA_A,
+        "query not() { match { $p: Person } return { $p } }",
+        "E-P008",
+        1,
+        7,
+    );
+    err_at(
+        SCHEMA_A,
+        "query q() { match { $p: Person } return { $p as asc } }",
+        "E-P008",
+        1,
+        49,
+    );
+    err_at(
+        SCHEMA_A,
+        "query q() { match { $p: Person } return { $p } insert Person { handle: \"x\" } }",
+        "E-P002",
+        1,
+        48,
+    );
+}
+
+#[test]
+fn json_plan_is_serializable() {
+    let gq = "query hybrid($v: Vector(3), $q: String) {\n    match { $d: Doc }\n    return { $d.slug, rrf(nearest($d.emb, $v), bm25($d.body, $q)) as score }\n    order { score }\n    limit 3\n}\n";
+    let plan = lower(&ok(SCHEMA_B, gq));
+    let j = serde_json::to_value(&plan).unwrap();
+    assert_eq!(j["kind"], "read");
+    assert_eq!(j["limit"], 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONL (§6.1, §6.3 step 1)
+
+const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
+{"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
+{"type":"Person","data":{"handle":"cat","name":"Cat"}}
+{"type":"Person","data":{"handle":"dan","name":"Dan","age":41,"tags":["rust"]}}
+{"type":"Person","data":{"handle":"eve","name":"Eve","age":27,"tags":[]}}
+{"type":"Company","data":{"slug":"acme","name":"Acme","sector":"fintech"}}
+{"type":"Company","data":{"slug":"globex","name":"Globex","sector":"health"}}
+{"type":"Company","data":{"slug":"initech","name":"Initech","sector":"retail"}}
+{"edge":"Knows","from":"ann","to":"bob","data":{"id":"k1","since":"2020-05-01"}}
+{"edge":"Knows","from":"ann","to":"cat","data":{"id":"k2"}}
+{"edge":"Knows","from":"bob","to":"dan","data":{"id":"k3","since":"2021-01-10"}}
+{"edge":"Knows","from":"cat","to":"dan","data":{"id":"k4","since":"2019-03-15"}}
+{"edge":"Knows","from":"dan","to":"ann","data":{"id":"k5"}}
+{"edge":"WorksAt","from":"ann","to":"acme","data":{"id":"w1","role":"cto"}}
+{"edge":"WorksAt","from":"bob","to":"acme","data":{"id":"w2"}}
+{"edge":"WorksAt","from":"dan","to":"globex","data":{"id":"w3","role":"analyst"}}
+"#;
+
+const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph databases store nodes and edges","emb":[1.0,0.0,0.0]}}
+{"type":"Doc","data":{"slug":"d2","body":"Vector search finds nearest neighbors","emb":[0.8,0.6,0.0]}}
+
+{"type":"Author","data":{"name":"ada"}}
+{"edge":"Wrote","from":"ada","to":"d1"}
+"#;
+
+const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
+{"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
+{"type":"Ticket","data":{"ref":"T-3","title":"Typo on invoice","priority":5,"status":"closed","created":"2024-02-20T08:00:00+01:00","due":"2024-02-25"}}
+{"edge":"AssignedTo","from":"T-1","to":"kim@corp.io","data":{"id":"a1"}}
+{"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
+"#;
+
+fn load(schema: &str, data: &str) -> Vec<Result<Option<omnigraph_lang::data::Record>, Diagnostic>> {
+    let v = omnigraph_lang::data::JsonlValidator::new(&catalog(schema));
+    let mut offset = 0u32;
+    let mut out = Vec::new();
+    for (i, line) in data.split('\n').enumerate() {
+        out.push(v.parse_line(i + 1, line, offset));
+        offset += line.len() as u32 + 1;
+    }
+    out
+}
+
+#[test]
+fn jsonl_datasets_validate() {
+    for (schema, data) in [(SCHEMA_A, DATA_A), (SCHEMA_B, DATA_B), (SCHEMA_C, DATA_C)] {
+        for r in load(schema, data) {
+            assert!(r.is_ok(), "{r:?}");
+        }
+    }
+    let recs = load(SCHEMA_C, DATA_C);
+    let t3 = recs[2].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(t3.id.as_deref(), Some("T-3"));
+    assert_eq!(t3.table_key, "node:Ticket");
+    assert_eq!(
+        t3.values["created"].to_json(),
+        json!("2024-02-20T07:00:00.000Z")
+    );
+    let a1 = recs[3].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(
+        (a1.from.as_deref(), a1.to.as_deref()),
+        (Some("T-1"), Some("kim@corp.io"))
+    );
+    let cat = load(SCHEMA_A, DATA_A);
+    let c = cat[2].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(c.values["age"], Value::Null);
+    assert!(load(SCHEMA_B, DATA_B)[2].as_ref().unwrap().is_none());
+}
+
+#[test]
+fn c6_unknown_property_message() {
+    let r = load(
+        SCHEMA_C,
+        r#"{"type":"Agent","data":{"email":"zoe@corp.io","teem":"billing"}}"#,
+    );
+    let d = r[0].as_ref().unwrap_err();
+    assert_eq!(d.code, "E-D004");
+    assert_eq!(
+        d.message,
+        "line 1, `data.teem`: unknown property of `Agent`"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `team`?"));
+}
+
+#[test]
+fn jsonl_line_checks() {
+    let r = load(SCHEMA_C, "\n\n{\"type\":\"Ticket\",\"data\":{\"ref\":\"T-1\",\"title\":\"x\",\"priority\":9,\"status\":\"open\",\"created\":0}}");
+    let d = r[2].as_ref().unwrap_err();
+    assert_eq!(d.code, "E-D007");
+    assert_eq!(
+        d.message,
+        "line 3, `data.priority`: @range(1..5) on Ticket violated by 9"
+    );
+    let r = load(
+        SCHEMA_A,
+        r#"{"type":"Person","data":{"handle":"x","name":"X","age":"30"}}"#,
+    );
+    let d = r[0].as_ref().unwrap_err();
+    assert_eq!(d.code, "E-V003");
+    assert_eq!(
+        d.message,
+        "line 1, `data.age`: expected I32, got string \"30\""
+    );
+    let r = load(
+        SCHEMA_A,
+        r#"{"type":"Company","data":{"slug":"x","name":"X","sector":"Retail"}}"#,
+    );
+    assert_eq!(r[0].as_ref().unwrap_err().code, "E-D006");
+    let r = load(
+        SCHEMA_A,
+        r#"{"edge":"knows","from":"a","to":"b","extra":1}"#,
+    );
+    assert_eq!(r[0].as_ref().unwrap_err().code, "E-D002");
+    let r = load(SCHEMA_A, r#"{"edge":"knows","from":"a","to":"b"}"#);
+    assert_eq!(r[0].as_ref().unwrap().as_ref().unwrap().type_name, "Knows");
+}

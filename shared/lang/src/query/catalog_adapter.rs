@@ -11,14 +11,13 @@ fn bound(n: Number) -> Bound {
 }
 
 fn type_info(t: &TypeDef) -> TypeInfo {
-    let index = t.effective_index();
     let props = t
         .properties
         .iter()
         .map(|p| PropInfo {
             name: p.name.clone(),
             ty: p.ty.clone(),
-            indexed: index.iter().any(|ix| ix.first() == Some(&p.name)),
+            indexed: t.is_indexed(&p.name),
             embed_source: p.embed.clone(),
         })
         .collect();
