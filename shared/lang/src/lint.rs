@@ -43,12 +43,17 @@ pub fn lint_file(schema: &SchemaIndex, file: &QueryFile, typed: &[TypedQuery]) -
     }
     unassigned_properties(schema, file, &mut out);
     for t in typed {
-        for (span, type_name, prop, ty) in &t.facts.null_tests {
+        for (span, type_name, prop, ty, negated) in &t.facts.null_tests {
             if !ty.nullable {
+                let (test, always) = if *negated {
+                    ("is not null", "true")
+                } else {
+                    ("is null", "false")
+                };
                 out.push(Diagnostic::warning(
                     "W-L005",
                     *span,
-                    format!("`{type_name}.{prop}` is not nullable, so this null test is constant"),
+                    format!("`{type_name}.{prop}` is not nullable, so `{test}` is always {always}"),
                 ));
             }
         }

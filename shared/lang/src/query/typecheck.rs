@@ -40,8 +40,8 @@ pub struct TypedQuery {
 /// Facts gathered while typechecking, for lint.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LintFacts {
-    /// `is [not] null` tests: (span, type name, property, property type).
-    pub null_tests: Vec<(Span, String, String, PropType)>,
+    /// `is [not] null` tests: (span, type name, property, property type, negated).
+    pub null_tests: Vec<(Span, String, String, PropType, bool)>,
     /// Text functions (`search`, `fuzzy`, `match_text`, `bm25`) on a property:
     /// (span of `$v.f`, type name, property).
     pub text_searches: Vec<(Span, String, String)>,
@@ -1769,6 +1769,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         tn,
                         prop.clone(),
                         ty.clone(),
+                        *negated,
                     ));
                 }
                 match l.ir {
@@ -2925,6 +2926,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         ti.name.clone(),
                         name.to_string(),
                         pt.clone(),
+                        *negated,
                     ));
                     out.push(ir::Condition::IsNull {
                         prop: name.to_string(),
