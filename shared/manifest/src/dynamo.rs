@@ -1,0 +1,489 @@
+//! The DynamoDB manifest backend (production).
+//!
+//! One table, keyed `pk` (S, the graph id) + `sk` (S):
+//!
+//! ```text
+//! sk = head#<branch>          version (N), live (BOOL), body (S: the head as JSON)
+//! sk = commit#<commit id>     body (S: the commit as JSON)
+//! sk = rec#<ns>#<key>         body (S: the record as JSON)
+//! ```
+//!
+//! Every write that matters is a **single-item conditional write**: the head CAS is
+//! `version = :expected AND live = true`; a branch create is `attribute_not_exists(sk) OR
+//! live = false` with the version carried on from the tombstone; commits and records are
+//! put-if-absent. Reads of heads are strongly consistent. No transactions.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::model::{Commit, Head, Page, PageRequest};
+use crate::names::{BranchName, GraphId};
+use crate::stats::ManifestCounters;
+use crate::store::{ManifestStore, Result};
+use crate::ManifestError;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Manifest store on one DynamoDB table.
+#[derive(Debug, Clone)]
+pub struct DynamoManifestStore {
+    client: Client,
+    table: String,
+    counters: std::sync::Arc<ManifestCounters>,
+}
+
+fn unavailable<E: std::fmt::Debug>(err: E) -> ManifestError {
+    ManifestError::Unavailable(format!("{err:?}"))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn head_sk(branch: &BranchName) -> String {
+    format!("head#{branch}")
+}
+
+fn commit_sk(id: &str) -> String {
+    format!("commit#{id}")
+}
+
+fn record_sk(namespace: &str, key: &str) -> String {
+    format!("rec#{namespace}#{key}")
+}
+
+fn body_of(item: &Item, key: &str) -> Result<String> {
+    match item.get("body") {
+        Some(AttributeValue::S(body)) => Ok(body.clone()),
+        _ => Err(ManifestError::corrupt(key, "missing body")),
+    }
+}
+
+fn version_of(item: &Item, key: &str) -> Result<u64> {
+    match item.get("version") {
+        Some(AttributeValue::N(v)) => v.parse().map_err(|e| ManifestError::corrupt(key, e)),
+        _ => Err(ManifestError::corrupt(key, "missing version")),
+    }
+}
+
+fn is_live(item: &Item) -> bool {
+    matches!(item.get("live"), Some(AttributeValue::Bool(true)))
+}
+
+/// The live head in a head item, with its authoritative version.
+fn head_of(item: &Item, key: &str) -> Result<Option<Head>> {
+    if !is_live(item) {
+        return Ok(None);
+    }
+    let mut head: Head =
+        serde_json::from_str(&body_of(item, key)?).map_err(|e| ManifestError::corrupt(key, e))?;
+    head.version = version_of(item, key)?;
+    Ok(Some(head))
+}
+
+impl DynamoManifestStore {
+    /// A store on `table` (which must exist; see [`Self::create_table`]).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            counters: Default::default(),
+        }
+    }
+
+    /// A client from the standard AWS configuration chain (respects `AWS_ENDPOINT_URL`).
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(Client::new(&config), table)
+    }
+
+    /// Creates the manifest table (on-demand billing), as the Terraform module does.
+    pub async fn create_table(client: &Client, table: &str) -> Result<()> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(unavailable)
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(unavailable)
+        };
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("pk")?)
+            .attribute_definitions(attr("sk")?)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_item(&self, graph: &GraphId, sk: &str) -> Result<Option<Item>> {
+        self.counters.record_read();
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(graph.as_str()))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// Puts `body` under `sk` if absent; Ok(false) when taken.
+    async fn put_if_absent(&self, graph: &GraphId, sk: &str, body: String) -> Result<bool> {
+        self.counters.record_write();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(graph.as_str()))
+            .item("sk", s(sk))
+            .item("body", s(body))
+            .condition_expression("attribute_not_exists(sk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                self.counters.record_conflict();
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// The current live head after a lost conditional write: from the returned old item
+    /// when the service sends it, else one consistent read.
+    async fn conflict(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        expected: Option<u64>,
+        old: Option<Item>,
+    ) -> ManifestError {
+        self.counters.record_conflict();
+        let sk = head_sk(branch);
+        let item = match old {
+            Some(item) => Some(item),
+            None => match self.get_item(graph, &sk).await {
+                Ok(item) => item,
+                Err(e) => return e,
+            },
+        };
+        let actual = match item.map(|i| head_of(&i, &sk)).transpose() {
+            Ok(head) => head.flatten(),
+            Err(e) => return e,
+        };
+        ManifestError::Conflict {
+            expected,
+            actual: actual.map(Box::new),
+        }
+    }
+
+    /// One conditional UpdateItem on a head item; returns the new item or the conflict.
+    async fn update_head(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        expected: Option<u64>,
+        update: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Item> {
+        self.counters.record_write();
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(graph.as_str()))
+            .key("sk", s(head_sk(branch)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (name, value) in values {
+            req = req.expression_attribute_values(name, value);
+        }
+        match req.send().await {
+            Ok(out) => Ok(out.attributes.unwrap_or_default()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                let old = match e.into_err() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item,
+                    _ => None,
+                };
+                Err(self.conflict(graph, branch, expected, old).await)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl ManifestStore for DynamoManifestStore {
+    fn counters(&self) -> &ManifestCounters {
+        &self.counters
+    }
+
+    async fn head(&self, graph: &GraphId, branch: &BranchName) -> Result<Option<Head>> {
+        let sk = head_sk(branch);
+        match self.get_item(graph, &sk).await? {
+            Some(item) => head_of(&item, &sk),
+            None => Ok(None),
+        }
+    }
+
+    async fn publish(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        expected: Option<u64>,
+        mut new: Head,
+    ) -> Result<Head> {
+        let body = serde_json::to_string(&new).map_err(|e| ManifestError::corrupt("head", e))?;
+        let item = match expected {
+            Some(v) => {
+                self.update_head(
+                    graph,
+                    branch,
+                    expected,
+                    "SET version = :next, body = :body, live = :true",
+                    "version = :expected AND live = :true",
+                    vec![
+                        (":next", n(v + 1)),
+                        (":expected", n(v)),
+                        (":body", s(body)),
+                        (":true", AttributeValue::Bool(true)),
+                    ],
+                )
+                .await?
+            }
+            None => {
+                self.update_head(
+                    graph,
+                    branch,
+                    expected,
+                    "SET version = if_not_exists(version, :zero) + :one, body = :body, live = :true",
+                    "attribute_not_exists(sk) OR live = :false",
+                    vec![
+                        (":zero", n(0)),
+                        (":one", n(1)),
+                        (":body", s(body)),
+                        (":true", AttributeValue::Bool(true)),
+                        (":false", AttributeValue::Bool(false)),
+                    ],
+                )
+                .await?
+            }
+        };
+        new.version = version_of(&item, &head_sk(branch))?;
+        Ok(new)
+    }
+
+    async fn delete_branch(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        expected: u64,
+    ) -> Result<()> {
+        self.update_head(
+            graph,
+            branch,
+            Some(expected),
+            "SET version = :next, live = :false REMOVE body",
+            "version = :expected AND live = :true",
+            vec![
+                (":next", n(expected + 1)),
+                (":expected", n(expected)),
+                (":true", AttributeValue::Bool(true)),
+                (":false", AttributeValue::Bool(false)),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn list_branches(&self, graph: &GraphId) -> Result<Vec<(BranchName, Head)>> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.counters.record_read();
+            let resp = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(graph.as_str()))
+                .expression_attribute_values(":prefix", s("head#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in resp.items() {
+                let Some(AttributeValue::S(sk)) = item.get("sk") else {
+                    continue;
+                };
+                let Some(name) = sk.strip_prefix("head#") else {
+                    continue;
+                };
+                let Ok(branch) = BranchName::new(name) else {
+                    continue;
+                };
+                if let Some(head) = head_of(item, sk)? {
+                    out.push((branch, head));
+                }
+            }
+            match resp.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    async fn put_commit(&self, commit: &Commit) -> Result<()> {
+        let body =
+            serde_json::to_string(commit).map_err(|e| ManifestError::corrupt("commit", e))?;
+        if self
+            .put_if_absent(&commit.graph, &commit_sk(&commit.id), body)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ManifestError::AlreadyExists {
+                what: format!("commit {}", commit.id),
+            })
+        }
+    }
+
+    async fn get_commit(&self, graph: &GraphId, id: &str) -> Result<Option<Commit>> {
+        let sk = commit_sk(id);
+        match self.get_item(graph, &sk).await? {
+            Some(item) => serde_json::from_str(&body_of(&item, &sk)?)
+                .map(Some)
+                .map_err(|e| ManifestError::corrupt(sk, e)),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_commits(&self, graph: &GraphId, page: &PageRequest) -> Result<Page<Commit>> {
+        let limit = page.limit.max(1);
+        let mut items = Vec::new();
+        let mut start: Option<Item> = page.cursor.as_ref().map(|c| {
+            HashMap::from([
+                ("pk".to_string(), s(graph.as_str())),
+                ("sk".to_string(), s(commit_sk(c))),
+            ])
+        });
+        let mut more = false;
+        loop {
+            self.counters.record_read();
+            let want = (limit + 1 - items.len()) as i32;
+            let resp = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(graph.as_str()))
+                .expression_attribute_values(":prefix", s("commit#"))
+                .scan_index_forward(false)
+                .limit(want)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in resp.items() {
+                let commit: Commit = serde_json::from_str(&body_of(item, "commit")?)
+                    .map_err(|e| ManifestError::corrupt("commit", e))?;
+                items.push(commit);
+            }
+            if items.len() > limit {
+                more = true;
+                break;
+            }
+            match resp.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        items.truncate(limit);
+        let next_cursor = if more {
+            items.last().map(|c| c.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn delete_commit(&self, graph: &GraphId, id: &str) -> Result<()> {
+        self.counters.record_write();
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(graph.as_str()))
+            .key("sk", s(commit_sk(id)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn put_record(
+        &self,
+        graph: &GraphId,
+        namespace: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<()> {
+        if self
+            .put_if_absent(graph, &record_sk(namespace, key), value.to_string())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ManifestError::AlreadyExists {
+                what: format!("record {namespace}/{key}"),
+            })
+        }
+    }
+
+    async fn get_record(
+        &self,
+        graph: &GraphId,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let sk = record_sk(namespace, key);
+        match self.get_item(graph, &sk).await? {
+            Some(item) => serde_json::from_str(&body_of(&item, &sk)?)
+                .map(Some)
+                .map_err(|e| ManifestError::corrupt(sk, e)),
+            None => Ok(None),
+        }
+    }
+}

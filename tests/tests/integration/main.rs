@@ -1,0 +1,6 @@
+//! The single cross-crate integration-test binary. Each module is one area; tests needing
+//! S3 or DynamoDB run against the moto server that `scripts/test.sh` starts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod manifest_conformance;
+mod stand_ins;
