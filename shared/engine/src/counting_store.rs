@@ -49,6 +49,11 @@ fn bump(counter: &AtomicU64, by: u64) {
 }
 
 impl ObjectCounters {
+    /// Counts one LIST made outside a [`CountingStore`] (a pushed-down paginated listing).
+    pub fn record_list(&self) {
+        bump(&self.list, 1);
+    }
+
     pub fn snapshot(&self) -> ObjectStats {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         ObjectStats {

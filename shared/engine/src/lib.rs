@@ -6,10 +6,27 @@
 //!
 //! Must not: know about HTTP, Lambda events or the CLI; it is driven by `omnigraph-api`.
 
+mod append;
+mod clock;
 mod counting_store;
+mod engine;
 mod error;
+mod history;
+mod layout;
 mod location;
+mod pinned_handler;
+mod sidecar;
+mod stats;
+mod tables;
+mod write;
 
+pub use append::AppendRows;
 pub use counting_store::{CountingStore, ObjectCounters, ObjectStats};
+pub use engine::{compile_schema, Engine, ManifestChoice, ReadTarget, Snapshot};
 pub use error::{EngineError, ManifestConflict};
+pub use history::{BranchInfo, BranchSource, CommitPage};
+pub use layout::GraphLayout;
 pub use location::StoreLocation;
+pub use sidecar::Sidecar;
+pub use stats::{OpStats, StatsStart};
+pub use write::{Operation, Planned, WriteOutcome};

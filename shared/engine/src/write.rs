@@ -1,0 +1,278 @@
+//! The write protocol every writer follows (architecture §5):
+//!
+//! ```text
+//! A  read the head (version N); plan and validate against it;
+//!    PUT __recovery/<op id>.json (the sidecar)
+//! B  per written table: stage + detached Lance commit on the pinned version
+//! C  put the commit item (put-if-absent), then CAS the head N -> N+1 with the new pins
+//! D  delete the sidecar; acknowledge
+//! ```
+//!
+//! The CAS's expected version covers the **read set**: if the head moved but no table the
+//! operation read (or wrote) moved, the commit is re-published on the new head (a rebase:
+//! a disjoint writer won). Otherwise the whole operation is retried from A while the retry
+//! budget lasts, then answered with `conflict` naming the table that moved. A crash anywhere
+//! before C's CAS leaves no visible trace: the staged versions are unpinned garbage and the
+//! sidecar tells `recover` what to remove.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use omnigraph_manifest::{BranchName, Commit, GraphId, Head, ManifestError, Pin};
+use serde::Serialize;
+
+use crate::clock::{next_ulid, now_ms};
+use crate::engine::{Engine, ReadTarget, Snapshot};
+use crate::sidecar::Sidecar;
+use crate::{EngineError, ManifestConflict};
+
+/// How long a writer keeps retrying after losing the head to an overlapping writer.
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
+/// A sidecar older than this belongs to a dead writer (function timeout plus a margin).
+pub const DEFAULT_SIDECAR_DEADLINE: Duration = Duration::from_secs(15 * 60 + 60);
+
+/// What an operation decided after validating against a snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Planned {
+    /// Tables read to validate (their pins must not move before the CAS).
+    pub read_set: BTreeSet<String>,
+    /// Tables the operation writes (a subset of what it pins).
+    pub write_set: BTreeSet<String>,
+    /// A small JSON summary stored on the commit.
+    pub summary: serde_json::Value,
+}
+
+/// One writer: validation against a snapshot, then staging of its tables.
+#[async_trait]
+pub trait Operation: Send + Sync {
+    /// The commit's `op_kind`.
+    fn kind(&self) -> &'static str;
+
+    /// Validates against `snapshot`; an `Err` here changes nothing.
+    async fn plan(&self, engine: &Engine, snapshot: &Snapshot) -> Result<Planned, EngineError>;
+
+    /// Stages and detached-commits every table in `planned.write_set` on its pin in
+    /// `snapshot`, returning the new pins.
+    async fn apply(
+        &self,
+        engine: &Engine,
+        snapshot: &Snapshot,
+        planned: &Planned,
+    ) -> Result<BTreeMap<String, Pin>, EngineError>;
+}
+
+/// The acknowledged result of a write.
+#[derive(Debug, Clone, Serialize)]
+pub struct WriteOutcome {
+    pub branch: BranchName,
+    pub version: u64,
+    pub commit: String,
+    /// False when the operation changed nothing (no commit was made).
+    pub committed: bool,
+    pub summary: serde_json::Value,
+    /// How many times the head was re-published on a newer head (disjoint writers won).
+    pub rebases: u32,
+}
+
+impl Engine {
+    /// Runs `op` on `branch` through the write protocol.
+    pub async fn execute_write(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        actor: &str,
+        op: &dyn Operation,
+    ) -> Result<WriteOutcome, EngineError> {
+        let started = Instant::now();
+        loop {
+            match self.write_once(graph, branch, actor, op).await {
+                Err(Attempt::Retry(conflict)) => {
+                    if started.elapsed() >= self.retry_budget() {
+                        return Err(EngineError::Conflict {
+                            message: format!(
+                                "`{}` moved from version {} to {} under this write; retry",
+                                conflict.table_key, conflict.expected, conflict.actual
+                            ),
+                            manifest_conflict: Some(conflict),
+                        });
+                    }
+                }
+                Err(Attempt::Fail(e)) => return Err(e),
+                Ok(outcome) => return Ok(outcome),
+            }
+        }
+    }
+
+    fn retry_budget(&self) -> Duration {
+        DEFAULT_RETRY_BUDGET
+    }
+
+    async fn write_once(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        actor: &str,
+        op: &dyn Operation,
+    ) -> Result<WriteOutcome, Attempt> {
+        // A: read and validate.
+        let snapshot = self
+            .snapshot(graph, &ReadTarget::Branch(branch.clone()))
+            .await?;
+        let mut planned = op.plan(self, &snapshot).await?;
+        if planned.write_set.is_empty() {
+            return Ok(WriteOutcome {
+                branch: branch.clone(),
+                version: snapshot.version,
+                commit: snapshot.commit.clone(),
+                committed: false,
+                summary: planned.summary,
+                rebases: 0,
+            });
+        }
+        planned.read_set.extend(planned.write_set.iter().cloned());
+        let op_id = next_ulid(None);
+        let layout = self.layout(graph);
+        let sidecar = Sidecar {
+            op_id: op_id.clone(),
+            kind: op.kind().to_string(),
+            actor: actor.to_string(),
+            graph: graph.clone(),
+            branch: branch.clone(),
+            base_version: Some(snapshot.version),
+            base_pins: planned
+                .write_set
+                .iter()
+                .filter_map(|t| snapshot.tables.get(t).map(|p| (t.clone(), p.clone())))
+                .collect(),
+            tables: planned.write_set.iter().cloned().collect(),
+            created_at: now_ms(),
+            deadline: now_ms() + DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+        };
+        let sidecar_path = layout.sidecar(&op_id);
+        let body = serde_json::to_vec(&sidecar)
+            .map_err(|e| EngineError::internal(format!("sidecar encoding: {e}")))?;
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        self.store
+            .put_opts(&sidecar_path, PutPayload::from(body), opts)
+            .await
+            .map_err(EngineError::from)?;
+
+        // B: stage and commit detached.
+        let new_pins = op.apply(self, &snapshot, &planned).await?;
+
+        // C: commit item, then the head CAS (re-published on a newer head when disjoint).
+        let mut base = Head {
+            version: snapshot.version,
+            commit_id: snapshot.commit.clone(),
+            schema_hash: snapshot.schema_hash.clone(),
+            tables: snapshot.tables.clone(),
+        };
+        let mut rebases = 0;
+        loop {
+            let mut tables = base.tables.clone();
+            tables.extend(new_pins.clone());
+            let commit = Commit {
+                id: next_ulid(Some(&base.commit_id)),
+                graph: graph.clone(),
+                branch: branch.clone(),
+                version: base.version + 1,
+                parents: vec![base.commit_id.clone()],
+                actor: actor.to_string(),
+                op_kind: op.kind().to_string(),
+                op_id: op_id.clone(),
+                created_at: now_ms(),
+                schema_hash: base.schema_hash.clone(),
+                pins: tables.clone(),
+                summary: planned.summary.clone(),
+            };
+            self.manifest
+                .put_commit(&commit)
+                .await
+                .map_err(EngineError::from)?;
+            let new_head = Head {
+                version: 0,
+                commit_id: commit.id.clone(),
+                schema_hash: base.schema_hash.clone(),
+                tables,
+            };
+            match self
+                .manifest
+                .publish(graph, branch, Some(base.version), new_head)
+                .await
+            {
+                Ok(head) => {
+                    // D: the operation is acknowledged; the sidecar is no longer needed.
+                    if let Err(e) = self.store.delete(&sidecar_path).await {
+                        tracing::warn!(error = %e, op_id, "sidecar not deleted; recover will");
+                    }
+                    return Ok(WriteOutcome {
+                        branch: branch.clone(),
+                        version: head.version,
+                        commit: head.commit_id,
+                        committed: true,
+                        summary: planned.summary,
+                        rebases,
+                    });
+                }
+                Err(ManifestError::Conflict { actual, .. }) => {
+                    // This commit item will never be referenced.
+                    let _ = self.manifest.delete_commit(graph, &commit.id).await;
+                    let Some(actual) = actual else {
+                        return Err(Attempt::Fail(EngineError::not_found(format!(
+                            "branch `{branch}` of graph `{graph}` (deleted during the write)"
+                        ))));
+                    };
+                    if let Some(conflict) = moved_table(&planned.read_set, &base, &actual) {
+                        return Err(Attempt::Retry(conflict));
+                    }
+                    base = *actual;
+                    rebases += 1;
+                }
+                Err(e) => return Err(Attempt::Fail(e.into())),
+            }
+        }
+    }
+}
+
+/// The first table of `read_set` whose pin differs between `base` and `actual` (a schema
+/// change counts as a move of every table).
+fn moved_table(
+    read_set: &BTreeSet<String>,
+    base: &Head,
+    actual: &Head,
+) -> Option<ManifestConflict> {
+    let version = |h: &Head, t: &str| h.tables.get(t).map_or(0, |p| p.version);
+    if base.schema_hash != actual.schema_hash {
+        let table_key = read_set.iter().next().cloned().unwrap_or_default();
+        return Some(ManifestConflict {
+            expected: version(base, &table_key),
+            actual: version(actual, &table_key),
+            table_key,
+        });
+    }
+    read_set
+        .iter()
+        .find(|t| base.tables.get(*t) != actual.tables.get(*t))
+        .map(|t| ManifestConflict {
+            table_key: t.clone(),
+            expected: version(base, t),
+            actual: version(actual, t),
+        })
+}
+
+/// One attempt's failure: retry from A, or give up.
+enum Attempt {
+    Retry(ManifestConflict),
+    Fail(EngineError),
+}
+
+impl From<EngineError> for Attempt {
+    fn from(e: EngineError) -> Self {
+        Attempt::Fail(e)
+    }
+}
