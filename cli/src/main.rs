@@ -1,28 +1,146 @@
-//! The `omnigraph` command-line interface: the embedded engine on a local directory or S3,
-//! or a remote endpoint.
+//! The `omnigraph` command-line interface: the embedded engine on a local directory or S3.
+//!
+//! Owns argument parsing, output formatting and exit codes; every operation is an engine call.
 
-use clap::{Parser, Subcommand};
+mod args;
+mod commands;
+mod output;
 
-/// OmniGraph: an object-store-native typed property-graph database.
-#[derive(Parser, Debug)]
-#[command(name = "omnigraph", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use std::process::ExitCode;
 
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Print the version.
-    Version,
-}
+use clap::Parser;
+use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
+use omnigraph_manifest::{BranchName, GraphId};
 
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Version => {
-            println!("omnigraph {}", env!("CARGO_PKG_VERSION"));
-            std::process::ExitCode::SUCCESS
+use args::{Cli, Command, SchemaCommand};
+use commands::{graph, offline};
+use output::{print_stats, print_value, report, resolve_format, CliError};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
+    };
+    let format = resolve_format(cli.target.format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(Outcome::Value(value)) => {
+            print_value(&value, format);
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Lint {
+            json,
+            human,
+            failed,
+        }) => {
+            if format == args::Format::Json {
+                print_value(&json, format);
+            } else {
+                println!("{human}");
+            }
+            ExitCode::from(u8::from(failed))
+        }
+        // Errors are a human sentence unless JSON was asked for explicitly.
+        Err(e) => report(e, cli.target.format.unwrap_or(args::Format::Table)),
     }
+}
+
+enum Outcome {
+    Value(serde_json::Value),
+    Lint {
+        json: serde_json::Value,
+        human: String,
+        failed: bool,
+    },
+}
+
+async fn open(cli: &Cli) -> Result<(Engine, GraphId), CliError> {
+    let location = StoreLocation::parse(&cli.target.store)?;
+    let manifest = ManifestChoice::parse(&cli.target.manifest)?;
+    let graph = GraphId::new(cli.target.graph.clone())?;
+    Ok((Engine::open(location, manifest).await?, graph))
+}
+
+async fn run(cli: &Cli) -> Result<Outcome, CliError> {
+    // Offline commands first: they never touch a store.
+    match &cli.command {
+        Command::Version => {
+            return Ok(Outcome::Value(
+                serde_json::json!({"omnigraph": env!("CARGO_PKG_VERSION")}),
+            ))
+        }
+        Command::Lint {
+            file,
+            schema: Some(schema),
+        } => {
+            let catalog = offline::compile(schema)?;
+            let r = offline::lint(file, &catalog)?;
+            return Ok(Outcome::Lint {
+                json: r.json,
+                human: r.human,
+                failed: r.has_errors,
+            });
+        }
+        Command::Schema(SchemaCommand::Plan {
+            schema,
+            from: Some(from),
+        }) => {
+            let accepted = offline::compile(from)?;
+            return Ok(Outcome::Value(offline::plan(&accepted, schema)?));
+        }
+        _ => {}
+    }
+    let (engine, g) = open(cli).await?;
+    let start = engine.stats_start();
+    let value = match &cli.command {
+        Command::Init { schema } => {
+            let src = offline::read_source(schema)?;
+            graph::init(&engine, &g, &src, &cli.target.actor).await?
+        }
+        Command::Snapshot { branch } => graph::snapshot(&engine, &g, branch).await?,
+        Command::Branch(cmd) => graph::branch_cmd(&engine, &g, cmd).await?,
+        Command::Commit(cmd) => graph::commit_cmd(&engine, &g, cmd).await?,
+        Command::Schema(SchemaCommand::Show { branch }) => {
+            graph::schema_show(&engine, &g, branch).await?
+        }
+        Command::Schema(SchemaCommand::Plan { schema, from: None }) => {
+            let snap = engine
+                .snapshot(&g, &ReadTarget::Branch(BranchName::main()))
+                .await?;
+            offline::plan(&snap.catalog, schema)?
+        }
+        Command::Lint { file, schema: None } => {
+            let snap = engine
+                .snapshot(&g, &ReadTarget::Branch(BranchName::main()))
+                .await?;
+            let r = offline::lint(file, &snap.catalog)?;
+            if cli.target.stats {
+                print_stats(&engine.stats_since(&start));
+            }
+            return Ok(Outcome::Lint {
+                json: r.json,
+                human: r.human,
+                failed: r.has_errors,
+            });
+        }
+        Command::Version | Command::Lint { .. } | Command::Schema(SchemaCommand::Plan { .. }) => {
+            return Err(CliError::Usage("unreachable command routing".into()))
+        }
+    };
+    if cli.target.stats {
+        print_stats(&engine.stats_since(&start));
+    }
+    Ok(Outcome::Value(value))
 }

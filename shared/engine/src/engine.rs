@@ -384,3 +384,16 @@ impl Engine {
         Ok((uri, dataset))
     }
 }
+
+impl Engine {
+    /// The source text of the schema with `hash` (as given to init or schema apply).
+    pub async fn schema_source(&self, graph: &GraphId, hash: &str) -> Result<String, EngineError> {
+        if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(EngineError::internal(format!("bad schema hash `{hash}`")));
+        }
+        let path = self.layout(graph).schema_source(hash);
+        let bytes = self.store.get(&path).await?.bytes().await?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|e| EngineError::internal(format!("schema document {path}: {e}")))
+    }
+}

@@ -1,0 +1,149 @@
+//! Command-line arguments: global targets (`--store`, `--manifest`, `--graph`), output
+//! options (`--format`, `--stats`) and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// OmniGraph: an object-store-native typed property-graph database.
+#[derive(Parser, Debug)]
+#[command(name = "omnigraph", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the graph lives and how to print results (valid with every command).
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// A local directory or s3://bucket/prefix holding graphs.
+    #[arg(
+        long,
+        global = true,
+        env = "OMNIGRAPH_STORE",
+        default_value = "./omnigraph-data"
+    )]
+    pub store: String,
+    /// Where branch heads live: `object-store` (default) or `dynamodb://TABLE`.
+    #[arg(
+        long,
+        global = true,
+        env = "OMNIGRAPH_MANIFEST",
+        default_value = "object-store"
+    )]
+    pub manifest: String,
+    /// The graph id under the store.
+    #[arg(
+        long,
+        global = true,
+        env = "OMNIGRAPH_GRAPH",
+        default_value = "default"
+    )]
+    pub graph: String,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Print the storage requests the command made, as JSON on stderr.
+    #[arg(long, global = true)]
+    pub stats: bool,
+    /// The actor recorded on commits.
+    #[arg(long, global = true, env = "OMNIGRAPH_ACTOR", default_value = "cli")]
+    pub actor: String,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a graph with a schema (branch `main`).
+    Init {
+        #[arg(long)]
+        schema: PathBuf,
+    },
+    /// Show a branch head: version, commit, per-table version and row count.
+    Snapshot {
+        #[arg(long, default_value = "main")]
+        branch: String,
+    },
+    /// Branches: create, list, delete.
+    #[command(subcommand)]
+    Branch(BranchCommand),
+    /// History: list and show commits.
+    #[command(subcommand)]
+    Commit(CommitCommand),
+    /// Schema tools.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Parse, typecheck and lint a query file offline.
+    Lint {
+        #[arg(long)]
+        file: PathBuf,
+        /// The schema to check against (offline); without it, the graph's schema is used.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BranchCommand {
+    /// Create a branch from another branch's head or from a commit.
+    Create {
+        name: String,
+        /// Source branch (default main).
+        #[arg(long, conflicts_with = "commit")]
+        from: Option<String>,
+        /// Source commit id.
+        #[arg(long)]
+        commit: Option<String>,
+    },
+    /// List branches.
+    List,
+    /// Delete a branch (never `main`).
+    Delete { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommitCommand {
+    /// Commits reachable from a branch, newest first.
+    List {
+        #[arg(long, default_value = "main")]
+        branch: String,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Continue after this commit id (from a previous page).
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// One commit.
+    Show { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SchemaCommand {
+    /// Plan the evolution from an accepted schema to a desired one (offline with --from).
+    Plan {
+        /// The desired schema.
+        #[arg(long)]
+        schema: PathBuf,
+        /// The accepted schema (offline); without it, the graph's current schema is used.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Show the graph's current schema.
+    Show {
+        #[arg(long, default_value = "main")]
+        branch: String,
+    },
+}

@@ -1,0 +1,4 @@
+//! One module per command family; each returns the JSON it prints.
+
+pub mod graph;
+pub mod offline;
