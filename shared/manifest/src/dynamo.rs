@@ -9,16 +9,20 @@
 //! ```
 //!
 //! Every write that matters is a **single-item conditional write**: the head CAS is
-//! `version = :expected AND live = true`; a branch create is `attribute_not_exists(sk) OR
-//! live = false` with the version carried on from the tombstone; commits and records are
-//! put-if-absent. Reads of heads are strongly consistent. No transactions.
+//! a conditional **PutItem** of the whole item with `version = :expected AND live = true`; a
+//! branch create is `attribute_not_exists(sk)`, or `version = :tomb AND live = false` carrying
+//! the version on from a tombstone (the create reads the item first); commits and records are
+//! put-if-absent. Reads of heads are strongly consistent. No transactions, no UpdateItem for
+//! the CAS (concurrent conditional UpdateItems gave two winners on moto; see
+//! docs/architecture.md).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
@@ -204,35 +208,42 @@ impl DynamoManifestStore {
         }
     }
 
-    /// One conditional UpdateItem on a head item; returns the new item or the conflict.
-    async fn update_head(
+    /// One conditional PutItem of a whole head item (live head or tombstone) at `version`.
+    /// A full-item put, not an UpdateItem: it is the conditional write whose races were
+    /// verified to have exactly one winner, here and on moto.
+    #[allow(clippy::too_many_arguments)]
+    async fn put_head(
         &self,
         graph: &GraphId,
         branch: &BranchName,
         expected: Option<u64>,
-        update: &str,
+        version: u64,
+        body: Option<String>,
         condition: &str,
         values: Vec<(&str, AttributeValue)>,
-    ) -> Result<Item> {
+    ) -> Result<()> {
         self.counters.record_write();
         let mut req = self
             .client
-            .update_item()
+            .put_item()
             .table_name(&self.table)
-            .key("pk", s(graph.as_str()))
-            .key("sk", s(head_sk(branch)))
-            .update_expression(update)
+            .item("pk", s(graph.as_str()))
+            .item("sk", s(head_sk(branch)))
+            .item("version", n(version))
+            .item("live", AttributeValue::Bool(body.is_some()))
             .condition_expression(condition)
-            .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(body) = body {
+            req = req.item("body", s(body));
+        }
         for (name, value) in values {
             req = req.expression_attribute_values(name, value);
         }
         match req.send().await {
-            Ok(out) => Ok(out.attributes.unwrap_or_default()),
+            Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 let old = match e.into_err() {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c.item,
+                    PutItemError::ConditionalCheckFailedException(c) => c.item,
                     _ => None,
                 };
                 Err(self.conflict(graph, branch, expected, old).await)
@@ -264,42 +275,57 @@ impl ManifestStore for DynamoManifestStore {
         mut new: Head,
     ) -> Result<Head> {
         let body = serde_json::to_string(&new).map_err(|e| ManifestError::corrupt("head", e))?;
-        let item = match expected {
+        let version = match expected {
             Some(v) => {
-                self.update_head(
+                self.put_head(
                     graph,
                     branch,
                     expected,
-                    "SET version = :next, body = :body, live = :true",
+                    v + 1,
+                    Some(body),
                     "version = :expected AND live = :true",
-                    vec![
-                        (":next", n(v + 1)),
-                        (":expected", n(v)),
-                        (":body", s(body)),
-                        (":true", AttributeValue::Bool(true)),
-                    ],
+                    vec![(":expected", n(v)), (":true", AttributeValue::Bool(true))],
                 )
-                .await?
+                .await?;
+                v + 1
             }
             None => {
-                self.update_head(
-                    graph,
-                    branch,
-                    expected,
-                    "SET version = if_not_exists(version, :zero) + :one, body = :body, live = :true",
-                    "attribute_not_exists(sk) OR live = :false",
-                    vec![
-                        (":zero", n(0)),
-                        (":one", n(1)),
-                        (":body", s(body)),
-                        (":true", AttributeValue::Bool(true)),
-                        (":false", AttributeValue::Bool(false)),
-                    ],
-                )
-                .await?
+                // Create: the branch must be absent or a tombstone; versions continue past
+                // the tombstone so a stale writer of a deleted incarnation cannot publish.
+                let sk = head_sk(branch);
+                match self.get_item(graph, &sk).await? {
+                    None => {
+                        self.put_head(
+                            graph,
+                            branch,
+                            None,
+                            1,
+                            Some(body),
+                            "attribute_not_exists(sk)",
+                            vec![],
+                        )
+                        .await?;
+                        1
+                    }
+                    Some(item) if !is_live(&item) => {
+                        let tomb = version_of(&item, &sk)?;
+                        self.put_head(
+                            graph,
+                            branch,
+                            None,
+                            tomb + 1,
+                            Some(body),
+                            "version = :tomb AND live = :false",
+                            vec![(":tomb", n(tomb)), (":false", AttributeValue::Bool(false))],
+                        )
+                        .await?;
+                        tomb + 1
+                    }
+                    Some(item) => return Err(self.conflict(graph, branch, None, Some(item)).await),
+                }
             }
         };
-        new.version = version_of(&item, &head_sk(branch))?;
+        new.version = version;
         Ok(new)
     }
 
@@ -309,21 +335,19 @@ impl ManifestStore for DynamoManifestStore {
         branch: &BranchName,
         expected: u64,
     ) -> Result<()> {
-        self.update_head(
+        self.put_head(
             graph,
             branch,
             Some(expected),
-            "SET version = :next, live = :false REMOVE body",
+            expected + 1,
+            None,
             "version = :expected AND live = :true",
             vec![
-                (":next", n(expected + 1)),
                 (":expected", n(expected)),
                 (":true", AttributeValue::Bool(true)),
-                (":false", AttributeValue::Bool(false)),
             ],
         )
         .await
-        .map(|_| ())
     }
 
     async fn list_branches(&self, graph: &GraphId) -> Result<Vec<(BranchName, Head)>> {
