@@ -27,6 +27,9 @@ pub use error::{EngineError, ManifestConflict};
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
 pub use location::StoreLocation;
+// Exported for the Lance guard tests (tests/tests/integration/lance_guards.rs).
+pub use pinned_handler::PinnedLocations;
 pub use sidecar::Sidecar;
 pub use stats::{OpStats, StatsStart};
+pub use tables::Tables;
 pub use write::{Operation, Planned, WriteOutcome};

@@ -462,7 +462,10 @@ async fn lance_guards_index_committed_detached() {
         owned(&[("b", "bob")])
     );
     let mut scan = indexed.scan();
-    scan.project(&["id"]).unwrap().filter("name = 'bob'").unwrap();
+    scan.project(&["id"])
+        .unwrap()
+        .filter("name = 'bob'")
+        .unwrap();
     let plan = scan.explain_plan(true).await.unwrap();
     // The filter is answered from the detached version's index, not a flat scan.
     assert!(
@@ -565,12 +568,22 @@ async fn lance_guards_detached_write_path_never_lists() {
     let (mut tip, first_stage, first_commit) = append(v1).await;
     eprintln!("guard 8 append at depth 1: stage {first_stage:?} commit {first_commit:?}");
     assert_eq!(
-        (first_stage.put, first_stage.get, first_stage.head, first_stage.list),
+        (
+            first_stage.put,
+            first_stage.get,
+            first_stage.head,
+            first_stage.list
+        ),
         (1, 0, 0, 0),
         "{first_stage:?}"
     );
     assert_eq!(
-        (first_commit.put, first_commit.get, first_commit.head, first_commit.list),
+        (
+            first_commit.put,
+            first_commit.get,
+            first_commit.head,
+            first_commit.list
+        ),
         (2, 0, 0, 0),
         "{first_commit:?}"
     );
