@@ -48,7 +48,7 @@ fn main() -> ExitCode {
             if format == args::Format::Json {
                 print_value(&json, format);
             } else {
-                println!("{human}");
+                output::print_line(&human);
             }
             ExitCode::from(u8::from(failed))
         }

@@ -43,15 +43,20 @@ pub fn resolve_format(requested: Option<Format>) -> Format {
 
 /// Prints a JSON value in `format` (table falls back to pretty JSON for documents).
 pub fn print_value(value: &serde_json::Value, format: Format) {
-    match format {
+    let text = match format {
         Format::Json | Format::Table | Format::Csv => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-            )
+            serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
         }
-        Format::Jsonl => println!("{value}"),
-    }
+        Format::Jsonl => value.to_string(),
+    };
+    print_line(&text);
+}
+
+/// Writes one line to stdout; a closed pipe (`omnigraph … | head`) is not an error.
+pub fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
 }
 
 pub fn print_stats(stats: &OpStats) {

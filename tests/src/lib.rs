@@ -81,3 +81,23 @@ pub fn unique_name(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{}-{nanos:x}-{n}", std::process::id())
 }
+
+/// The `omnigraph` CLI binary built beside this test binary (`target/<profile>/omnigraph`).
+/// `scripts/test.sh` builds every workspace binary before running tests.
+pub fn omnigraph_bin() -> Result<std::path::PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/<profile>/deps/<test binary> -> target/<profile>/omnigraph
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .ok_or_else(|| format!("unexpected test binary location {}", exe.display()))?;
+    let bin = profile_dir.join("omnigraph");
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "{} is missing: build it first (cargo build --workspace)",
+            bin.display()
+        ))
+    }
+}

@@ -44,7 +44,11 @@ async fn init_write_read(engine: Engine) {
     let start = engine.stats_start();
     engine.snapshot(&g, &main).await.unwrap();
     let stats = engine.stats_since(&start);
-    assert_eq!((stats.manifest.read, stats.object_store.requests()), (1, 0), "{stats:?}");
+    assert_eq!(
+        (stats.manifest.read, stats.object_store.requests()),
+        (1, 0),
+        "{stats:?}"
+    );
     race(Arc::new(engine), g, 16).await;
 }
 

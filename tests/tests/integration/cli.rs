@@ -1,0 +1,239 @@
+//! The `omnigraph` binary end to end on a local directory: commands, JSON output, `--stats`
+//! shape, error messages and exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use omnigraph_tests::omnigraph_bin;
+
+fn run(store: &Path, args: &[&str]) -> Output {
+    let bin = omnigraph_bin().expect("the CLI binary must be built");
+    Command::new(bin)
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("OMNIGRAPH_STORE")
+        .env_remove("OMNIGRAPH_GRAPH")
+        .output()
+        .expect("the CLI runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn example(file: &str) -> String {
+    format!("{}/../examples/social/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn init_snapshot_branch_commit_and_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let out = run(
+        store,
+        &[
+            "--format",
+            "json",
+            "init",
+            "--schema",
+            &example("schema.pg"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let init = json(&out);
+    assert_eq!(init["version"], 1);
+    assert_eq!(init["tables"], 4);
+
+    let out = run(store, &["--format", "json", "--stats", "snapshot"]);
+    assert!(out.status.success());
+    let snap = json(&out);
+    assert_eq!(snap["commit"], init["commit"]);
+    let tables: Vec<&str> = snap["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tables,
+        ["edge:Knows", "edge:WorksAt", "node:Company", "node:Person"]
+    );
+    // --stats: one JSON object on stderr in the documented shape
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stats: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    for key in [
+        "get",
+        "put",
+        "list",
+        "delete",
+        "head",
+        "bytes_read",
+        "bytes_written",
+    ] {
+        assert!(
+            stats["stats"]["object_store"][key].is_u64(),
+            "{key}: {stats}"
+        );
+    }
+    for key in ["read", "write", "conflict"] {
+        assert!(stats["stats"]["manifest"][key].is_u64(), "{key}: {stats}");
+    }
+    assert!(stats["stats"]["elapsed_ms"].is_number());
+    assert_eq!(stats["stats"]["object_store"]["list"], 0, "{stats}");
+
+    let out = run(store, &["--format", "json", "branch", "create", "agent-1"]);
+    assert!(out.status.success());
+    let out = run(store, &["--format", "json", "branch", "list"]);
+    let listed = json(&out);
+    let names: Vec<&str> = listed["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["agent-1", "main"]);
+
+    let out = run(store, &["--format", "json", "commit", "list"]);
+    let commits = json(&out);
+    assert_eq!(commits["commits"][0]["op_kind"], "init");
+    let id = commits["commits"][0]["id"].as_str().unwrap().to_string();
+    let out = run(store, &["--format", "json", "commit", "show", &id]);
+    assert_eq!(json(&out)["id"], id.as_str());
+
+    let out = run(store, &["--format", "json", "schema", "show"]);
+    assert!(json(&out)["schema"]
+        .as_str()
+        .unwrap()
+        .contains("node Person"));
+}
+
+#[test]
+fn user_errors_exit_1_with_a_sentence_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let out = run(store, &["snapshot"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: graph `default` not found"),
+        "{stderr}"
+    );
+
+    let out = run(store, &["--graph", "../etc", "snapshot"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid graph id"));
+
+    let out = run(store, &["--format", "json", "branch", "delete", "main"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "bad_request");
+
+    let out = run(store, &["no-such-command"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // a bad schema: diagnostics with line:col, nothing written
+    let bad = store.join("bad.pg");
+    std::fs::write(&bad, "node Person {\n    name: Strng\n}\n").unwrap();
+    let out = run(store, &["init", "--schema", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.pg") || stderr.contains("schema.pg"),
+        "{stderr}"
+    );
+    assert!(
+        !store.join("default").exists(),
+        "a rejected init writes nothing"
+    );
+}
+
+#[test]
+fn lint_and_schema_plan_work_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("never-created");
+    let out = run(
+        &store,
+        &[
+            "--format",
+            "json",
+            "lint",
+            "--file",
+            &example("queries.gq"),
+            "--schema",
+            &example("schema.pg"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 0);
+    assert!(report["queries"].as_array().unwrap().len() >= 4);
+
+    let bad = dir.path().join("bad.gq");
+    std::fs::write(
+        &bad,
+        "query q() {\n    match { $p: Person  $p knos $f }\n    return { $f.name }\n}\n",
+    )
+    .unwrap();
+    let out = run(
+        &store,
+        &[
+            "--format",
+            "table",
+            "lint",
+            "--file",
+            bad.to_str().unwrap(),
+            "--schema",
+            &example("schema.pg"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "lint fails iff an error is reported"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error[E-T004]"), "{text}");
+    assert!(text.contains(":2:"), "the span's line is shown: {text}");
+
+    let desired = dir.path().join("v2.pg");
+    let mut src = std::fs::read_to_string(example("schema.pg")).unwrap();
+    src = src.replace("age: I32?", "age: I32?\n    email: String?");
+    std::fs::write(&desired, src).unwrap();
+    let out = run(
+        &store,
+        &[
+            "--format",
+            "json",
+            "schema",
+            "plan",
+            "--schema",
+            desired.to_str().unwrap(),
+            "--from",
+            &example("schema.pg"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = json(&out);
+    assert_eq!(plan["supported"], true);
+    assert_eq!(plan["steps"][0]["kind"], "add_property");
+    assert!(!store.exists(), "offline commands never create the store");
+}
