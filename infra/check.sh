@@ -38,7 +38,7 @@ cleanup() {
     set +e
     if [ "$APPLIED" = 1 ]; then
         say "infra: cleaning up: terraform destroy after a failure" >&2
-        (cd "$WORK/tf/examples/basic" && moto_env terraform destroy -auto-approve -no-color \
+        (cd "$WORK/tf/examples/basic" && moto_env terraform destroy -auto-approve -parallelism=30 -no-color \
             -var-file="$WORK/moto.tfvars.json" >"$WORK/destroy-cleanup.log" 2>&1) ||
             say "infra: cleanup destroy failed (moto state is in memory; nothing persists)" >&2
     fi
@@ -162,7 +162,7 @@ EOF
 apply_example() {
     cd "$WORK/tf/examples/basic"
     APPLIED=1
-    moto_env terraform apply -auto-approve -no-color -var-file="$WORK/moto.tfvars.json"
+    moto_env terraform apply -auto-approve -parallelism=30 -no-color -var-file="$WORK/moto.tfvars.json"
 }
 APPLIED=1 # set before the step so the EXIT trap destroys a half-applied stack
 step "terraform apply examples/basic against moto ($MOTO)" apply_example
@@ -177,7 +177,7 @@ step "IAM policy check (query read-only, recover cannot invoke)" iam_check
 # --- 6. destroy ------------------------------------------------------------------------------
 destroy_example() {
     cd "$WORK/tf/examples/basic"
-    moto_env terraform destroy -auto-approve -no-color -var-file="$WORK/moto.tfvars.json"
+    moto_env terraform destroy -auto-approve -parallelism=30 -no-color -var-file="$WORK/moto.tfvars.json"
 }
 step "terraform destroy examples/basic" destroy_example
 APPLIED=0

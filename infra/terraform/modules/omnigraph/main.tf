@@ -68,10 +68,3 @@ locals {
 
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 }
-
-check "prefixes_do_not_overlap" {
-  assert {
-    condition     = !startswith("${var.graph_prefix}/", var.incoming_prefix) && !startswith(var.incoming_prefix, "${var.graph_prefix}/")
-    error_message = "incoming_prefix and graph_prefix overlap: a graph write could trigger an S3 load."
-  }
-}

@@ -10,6 +10,13 @@ resource "aws_s3_bucket" "graph" {
   bucket_prefix = var.bucket_name == null ? "${var.name}-graph-" : null
   force_destroy = var.force_destroy
   tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !startswith("${var.graph_prefix}/", var.incoming_prefix) && !startswith(var.incoming_prefix, "${var.graph_prefix}/")
+      error_message = "incoming_prefix and graph_prefix overlap: a graph write could trigger an S3 load."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "graph" {
