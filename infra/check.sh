@@ -139,12 +139,12 @@ for fn in ("query", "mutate", "recover"):
         z.writestr(info, f"#!/bin/sh\necho 'dummy {fn} bootstrap for infra/check.sh'\n")
 EOF
 python3 - "$WORK" "$MOTO" <<'EOF'
-import json, sys
+import json, os, sys
 work, moto = sys.argv[1], sys.argv[2]
 services = ["s3", "dynamodb", "lambda", "iam", "sts", "events", "scheduler", "sqs", "logs",
             "cloudwatch", "sns", "kms", "apigateway", "apigatewayv2"]
 json.dump({
-    "name": "ogcheck",
+    "name": "ogchk-" + os.urandom(3).hex(),  # unique: runs may share one moto
     "query_zip": f"{work}/query.zip",
     "mutate_zip": f"{work}/mutate.zip",
     "recover_zip": f"{work}/recover.zip",
