@@ -7,4 +7,5 @@ mod engine_aws;
 mod engine_core;
 mod lance_guards;
 mod manifest_conformance;
+mod query_exec;
 mod stand_ins;

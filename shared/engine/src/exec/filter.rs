@@ -1,0 +1,186 @@
+//! Evaluation of scan predicates, general predicates and per-row expressions.
+
+use omnigraph_lang::ir::{Expr, Predicate, ScanPredicate, TextFunc, TextPredicate, VarRef};
+use omnigraph_lang::value::Value;
+
+use super::compare::holds;
+use super::pattern::Exec;
+use super::scan::Table;
+use super::text;
+use super::Env;
+use crate::EngineError;
+
+/// One scan predicate on `row` of `table`.
+pub fn scan_predicate_holds(
+    pred: &ScanPredicate,
+    table: &Table,
+    row: u32,
+    env: &Env,
+) -> Result<bool, EngineError> {
+    Ok(match pred {
+        ScanPredicate::Compare {
+            prop, op, value, ..
+        } => holds(*op, &table.value(row, prop)?, &env.operand(value)),
+        ScanPredicate::ListContains { prop, value, .. } => holds(
+            omnigraph_lang::query::ast::CmpOp::Contains,
+            &table.value(row, prop)?,
+            &env.operand(value),
+        ),
+        ScanPredicate::IsNull { prop, negated, .. } => {
+            table.value(row, prop)?.is_null() != *negated
+        }
+        ScanPredicate::Text(t) => text_holds(t, &table.value(row, &t.prop)?, env)?,
+    })
+}
+
+/// `search` / `fuzzy` / `match_text` on a field value (null field or query: false).
+pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool, EngineError> {
+    let (Value::String(f), Value::String(q)) = (field, env.operand(&pred.query)) else {
+        return Ok(false);
+    };
+    Ok(match pred.func {
+        TextFunc::Search => text::search(f, &q),
+        TextFunc::MatchText => text::match_text(f, &q),
+        TextFunc::Fuzzy => {
+            let edits = match &pred.edits {
+                None => 2,
+                Some(op) => {
+                    let v = env.operand(op);
+                    let e = match v {
+                        Value::I32(x) => i128::from(x),
+                        Value::I64(x) => i128::from(x),
+                        Value::U32(x) => i128::from(x),
+                        Value::U64(x) => i128::from(x),
+                        Value::Null => return Ok(false),
+                        _ => -1,
+                    };
+                    if !(0..=2).contains(&e) {
+                        return Err(env.runtime_error(
+                            "E-R005",
+                            format!(
+                                "the edit distance of `fuzzy` must be 0, 1 or 2, got {}",
+                                v.message_text()
+                            ),
+                        ));
+                    }
+                    e as usize
+                }
+            };
+            text::fuzzy(f, &q, edits)
+        }
+    })
+}
+
+impl Exec<'_> {
+    /// The slot of a variable reference under `scope`.
+    pub fn slot(&self, scope: &[usize], v: VarRef) -> Result<usize, EngineError> {
+        match v {
+            VarRef::Outer(i) => Ok(i),
+            VarRef::Local { depth, index } => depth
+                .checked_sub(1)
+                .and_then(|d| scope.get(d))
+                .map(|base| base + index)
+                .ok_or_else(|| EngineError::internal("variable reference outside its block")),
+        }
+    }
+
+    fn bound_row(&self, slot: usize, row: &[u32]) -> Result<u32, EngineError> {
+        match row.get(slot) {
+            Some(&r) if r != super::pattern::NONE => Ok(r),
+            _ => Err(EngineError::internal("expression over an unbound variable")),
+        }
+    }
+
+    /// Evaluates a per-row expression (not aggregates, not `rrf`, not column references).
+    pub fn eval(&self, e: &Expr, scope: &[usize], row: &[u32]) -> Result<Value, EngineError> {
+        match e {
+            Expr::Prop { var, prop, .. } => {
+                let s = self.slot(scope, *var)?;
+                self.tables[s].value(self.bound_row(s, row)?, prop)
+            }
+            Expr::Entity { var } => {
+                let s = self.slot(scope, *var)?;
+                Ok(Value::String(
+                    self.tables[s].id(self.bound_row(s, row)?).to_string(),
+                ))
+            }
+            Expr::Operand(op) => Ok(self.env.operand(op)),
+            Expr::Text { var, pred } => {
+                let s = self.slot(scope, *var)?;
+                let field = self.tables[s].value(self.bound_row(s, row)?, &pred.prop)?;
+                Ok(Value::Bool(text_holds(pred, &field, self.env)?))
+            }
+            Expr::Bm25 { var, prop, query } => {
+                let s = self.slot(scope, *var)?;
+                let r = self.bound_row(s, row)?;
+                let Value::String(q) = self.env.operand(query) else {
+                    return Ok(Value::F64(0.0));
+                };
+                let Some(field) = self.tables[s].str_value(r, prop) else {
+                    return Ok(Value::F64(0.0));
+                };
+                let key = (self.slots[s].table.clone(), prop.clone(), q);
+                let stats = self
+                    .bm25
+                    .get(&key)
+                    .ok_or_else(|| EngineError::internal("bm25 statistics were not prepared"))?;
+                Ok(Value::F64(stats.score(field)))
+            }
+            Expr::Nearest {
+                var, prop, query, ..
+            } => {
+                let s = self.slot(scope, *var)?;
+                let r = self.bound_row(s, row)?;
+                let q = self.env.query_vector(query)?;
+                match self.tables[s].value(r, prop)? {
+                    Value::Vector(v) => Ok(Value::F64(cosine_distance(&v, &q))),
+                    _ => Ok(Value::Null),
+                }
+            }
+            Expr::Agg { .. } | Expr::Rrf { .. } | Expr::Column { .. } => Err(
+                EngineError::internal("aggregate, rrf or column reference evaluated per row"),
+            ),
+        }
+    }
+
+    /// A general predicate on a (partial) assignment whose variables are bound.
+    pub fn predicate(
+        &self,
+        p: &Predicate,
+        scope: &[usize],
+        row: &[u32],
+    ) -> Result<bool, EngineError> {
+        Ok(match p {
+            Predicate::Compare { lhs, op, rhs } => holds(
+                *op,
+                &self.eval(lhs, scope, row)?,
+                &self.eval(rhs, scope, row)?,
+            ),
+            Predicate::IsNull { expr, negated } => {
+                self.eval(expr, scope, row)?.is_null() != *negated
+            }
+            Predicate::Text { var, pred } => {
+                let s = self.slot(scope, *var)?;
+                let field = self.tables[s].value(self.bound_row(s, row)?, &pred.prop)?;
+                text_holds(pred, &field, self.env)?
+            }
+        })
+    }
+}
+
+/// `1 − a·q / (‖a‖·‖q‖)` in `f64`; a zero stored vector has distance 1.
+pub fn cosine_distance(a: &[f32], q: &[f64]) -> f64 {
+    let mut dot = 0.0;
+    let mut na = 0.0;
+    let mut nq = 0.0;
+    for (x, y) in a.iter().zip(q.iter()) {
+        let x = f64::from(*x);
+        dot += x * y;
+        na += x * x;
+        nq += y * y;
+    }
+    if na == 0.0 || nq == 0.0 {
+        return 1.0;
+    }
+    1.0 - dot / (na.sqrt() * nq.sqrt())
+}

@@ -1,0 +1,297 @@
+//! The read-query executor (architecture §4): compile a `.gq` file against the snapshot's
+//! catalog, pick the named read query, bind parameters, then
+//!
+//! 1. load each variable's candidate rows with a Lance scan (projection and predicate
+//!    pushdown; residual predicates in memory), traversal adjacency and BM25 statistics —
+//!    all cached in process memory per table version, so a warm read makes no storage request;
+//! 2. join depth-first over a step plan (traversals from bound endpoints, filters and
+//!    anti-joins as early as possible) within the step and time budget of [`QueryLimits`];
+//! 3. rank, group/aggregate, order (nulls smallest, deterministic tie-break), limit, project.
+//!
+//! Results are JSON rows in the §7.2 encoding, with the snapshot read; Arrow batches are
+//! available through [`QueryResult::to_record_batch`].
+
+mod adjacency;
+mod aggregate;
+mod cache;
+mod compare;
+mod filter;
+mod limits;
+mod order;
+mod pattern;
+mod scan;
+mod text;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Field, Schema};
+use omnigraph_lang::diagnostic::{Diagnostic, Severity};
+use omnigraph_lang::ir::{Expand, Operand, Pattern, Plan};
+use omnigraph_lang::params::{bind_params, Params};
+use omnigraph_lang::span::{SourceText, Span};
+use omnigraph_lang::types::PropType;
+use omnigraph_lang::value::Value;
+use omnigraph_manifest::{BranchName, GraphId};
+use serde::Serialize;
+
+pub use limits::QueryLimits;
+
+use crate::clock::now_ms;
+use crate::rows::values_to_array;
+use crate::{Engine, EngineError, ReadTarget};
+
+/// The file name diagnostics of query source carry.
+const QUERY_FILE: &str = "query.gq";
+
+/// The snapshot a result was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotRef {
+    pub branch: BranchName,
+    pub version: u64,
+    pub commit: String,
+}
+
+/// The result of a read query (§7.1).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub snapshot: SnapshotRef,
+    /// Typed values per row, in column order.
+    #[serde(skip)]
+    pub values: Vec<Vec<Value>>,
+    /// Column types (`None`: entity ids, non-null strings).
+    #[serde(skip)]
+    pub types: Vec<Option<PropType>>,
+}
+
+impl QueryResult {
+    /// The result as one Arrow batch (every column nullable; entity ids as `Utf8`).
+    pub fn to_record_batch(&self) -> Result<RecordBatch, EngineError> {
+        let mut fields = Vec::with_capacity(self.columns.len());
+        let mut arrays = Vec::with_capacity(self.columns.len());
+        let id_ty = PropType::scalar(omnigraph_lang::types::ScalarType::String).nullable();
+        for (i, name) in self.columns.iter().enumerate() {
+            let ty = match self.types.get(i).cloned().flatten() {
+                Some(t) => t.nullable(),
+                None => id_ty.clone(),
+            };
+            let array = values_to_array(&ty, self.values.iter().map(|r| &r[i]))?;
+            let dt: DataType = array.data_type().clone();
+            fields.push(Field::new(name, dt, true));
+            arrays.push(array);
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+            .map_err(|e| EngineError::internal(format!("result batch: {e}")))
+    }
+
+    /// The §7.1 JSON object `{"columns": [...], "rows": [...]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "columns": self.columns, "rows": self.rows })
+    }
+}
+
+/// Per-execution constants: bound parameters, `now()`, and where runtime errors point.
+#[derive(Debug)]
+pub struct Env {
+    pub params: Params,
+    pub now: i64,
+    source: String,
+    anchor: Span,
+}
+
+impl Env {
+    /// The value of a literal, parameter (null if absent) or `now()`.
+    pub fn operand(&self, op: &Operand) -> Value {
+        match op {
+            Operand::Literal(v) => v.clone(),
+            Operand::Param(name) => self.params.get(name).cloned().unwrap_or(Value::Null),
+            Operand::Now => Value::DateTime(self.now),
+        }
+    }
+
+    /// A runtime error with a diagnostic at the query's name.
+    pub fn runtime_error(&self, code: &'static str, message: String) -> EngineError {
+        diagnostics_error(
+            &self.source,
+            &[Diagnostic::error(code, self.anchor, message)],
+        )
+    }
+
+    /// The query vector of `nearest` in `f64`.
+    pub fn query_vector(&self, op: &Operand) -> Result<Vec<f64>, EngineError> {
+        let v = self.operand(op);
+        let q: Vec<f64> =
+            match &v {
+                Value::Vector(xs) => xs.iter().map(|x| f64::from(*x)).collect(),
+                Value::List(xs) => xs
+                    .iter()
+                    .map(|x| match x {
+                        Value::F32(f) => Ok(f64::from(*f)),
+                        Value::F64(f) => Ok(*f),
+                        Value::I32(i) => Ok(f64::from(*i)),
+                        Value::I64(i) => Ok(*i as f64),
+                        Value::U32(i) => Ok(f64::from(*i)),
+                        Value::U64(i) => Ok(*i as f64),
+                        _ => Err(EngineError::internal("non-numeric vector component")),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Value::String(_) => return Err(self.runtime_error(
+                    "E-R001",
+                    "cannot embed the query text of `nearest`: no embedding provider is configured"
+                        .into(),
+                )),
+                _ => {
+                    return Err(self
+                        .runtime_error("E-R004", "the query vector of `nearest` is null".into()))
+                }
+            };
+        if q.iter().all(|x| *x == 0.0) {
+            return Err(self.runtime_error(
+                "E-R004",
+                "the query vector of `nearest` is a zero vector".into(),
+            ));
+        }
+        Ok(q)
+    }
+}
+
+/// A `bad_request` carrying diagnostics in their §8.1 JSON form.
+fn diagnostics_error(source: &str, diags: &[Diagnostic]) -> EngineError {
+    let src = SourceText::new(QUERY_FILE, source);
+    let first = diags
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .or_else(|| diags.first())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .unwrap_or_else(|| "query rejected".into());
+    let rendered: String = diags.iter().map(|d| d.render(&src)).collect();
+    EngineError::BadRequest {
+        message: format!("query rejected: {first}\n{rendered}"),
+        diagnostics: diags
+            .iter()
+            .filter_map(|d| serde_json::to_value(d.to_json(&src)).ok())
+            .collect(),
+    }
+}
+
+fn walk_expansions<'p>(p: &'p Pattern, out: &mut Vec<&'p Expand>) {
+    out.extend(p.expansions.iter());
+    for aj in &p.anti_joins {
+        walk_expansions(&aj.pattern, out);
+    }
+}
+
+impl Engine {
+    /// Runs the read query `name` (optional when `source` holds exactly one query) of `source`
+    /// against `target` with `params` (a JSON object), within `limits`.
+    pub async fn query(
+        &self,
+        graph: &GraphId,
+        target: &ReadTarget,
+        source: &str,
+        name: Option<&str>,
+        params: Option<&serde_json::Value>,
+        limits: &QueryLimits,
+    ) -> Result<QueryResult, EngineError> {
+        let started = Instant::now();
+        let snapshot = self.snapshot(graph, target).await?;
+        let (queries, diags) = omnigraph_lang::check_file(&snapshot.catalog, source);
+        if diags.iter().any(|d| d.is_error()) {
+            return Err(diagnostics_error(source, &diags));
+        }
+        let query = match name {
+            Some(n) => queries
+                .iter()
+                .find(|q| q.name == n)
+                .ok_or_else(|| EngineError::not_found(format!("query `{n}`")))?,
+            None => match queries.as_slice() {
+                [only] => only,
+                [] => return Err(EngineError::bad_request("the query source holds no query")),
+                many => {
+                    return Err(EngineError::bad_request(format!(
+                        "the query source holds {} queries ({}); name the one to run",
+                        many.len(),
+                        many.iter()
+                            .map(|q| format!("`{}`", q.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            },
+        };
+        if query.is_mutation {
+            return Err(EngineError::bad_request(format!(
+                "`{}` is a mutation; use mutate to run it",
+                query.name
+            )));
+        }
+        let Plan::Read(plan) = omnigraph_lang::lower(query) else {
+            return Err(EngineError::bad_request(format!(
+                "`{}` is a mutation; use mutate to run it",
+                query.name
+            )));
+        };
+        let bound = bind_params(&query.params, query.name_span, params)
+            .map_err(|d| diagnostics_error(source, &d))?;
+        let env = Env {
+            params: bound,
+            now: i64::try_from(now_ms()).unwrap_or(i64::MAX),
+            source: source.to_string(),
+            anchor: query.name_span,
+        };
+        let mut exps = Vec::new();
+        walk_expansions(&plan.pattern, &mut exps);
+        if let Some(e) = exps.iter().find(|e| e.max_hops > limits.max_hops) {
+            return Err(env.runtime_error(
+                "E-T015",
+                format!(
+                    "hop bound {} of `{}` exceeds this engine's maximum of {}",
+                    e.max_hops, e.edge_type, limits.max_hops
+                ),
+            ));
+        }
+        let budget = limits::Budget::new(limits, started);
+        let exec = pattern::load(self, &snapshot, &plan, &env, &budget).await?;
+        let values = run(&exec)?;
+        if values.len() > limits.max_rows {
+            return Err(EngineError::bad_request(format!(
+                "the result has more than {} rows; add `limit` or narrow the match",
+                limits.max_rows
+            )));
+        }
+        let columns: Vec<String> = plan.projections.iter().map(|p| p.name.clone()).collect();
+        let rows = values
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(c, v)| (c.clone(), v.to_json()))
+                    .collect()
+            })
+            .collect();
+        Ok(QueryResult {
+            columns,
+            rows,
+            snapshot: SnapshotRef {
+                branch: snapshot.branch.clone(),
+                version: snapshot.version,
+                commit: snapshot.commit.clone(),
+            },
+            values,
+            types: plan.projections.iter().map(|p| p.ty.clone()).collect(),
+        })
+    }
+}
+
+fn run(exec: &pattern::Exec<'_>) -> Result<Vec<Vec<Value>>, EngineError> {
+    let rows = exec.solve()?;
+    exec.budget.check_time()?;
+    match &exec.plan.aggregate {
+        Some(agg) => exec.finish_aggregate(agg, rows),
+        None => exec.finish_plain(rows),
+    }
+}
