@@ -68,6 +68,19 @@ pub enum Command {
         #[arg(long)]
         schema: PathBuf,
     },
+    /// Bulk-load JSONL records as one commit.
+    Load {
+        /// The JSONL file (`-` for standard input).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "overwrite", value_parser = ["overwrite", "append", "merge"])]
+        mode: String,
+        #[arg(long, default_value = "main")]
+        branch: String,
+        /// Create `--branch` from this branch first.
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// Show a branch head: version, commit, per-table version and row count.
     Snapshot {
         #[arg(long, default_value = "main")]

@@ -110,6 +110,23 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             graph::init(&engine, &g, &src, &cli.target.actor).await?
         }
         Command::Snapshot { branch } => graph::snapshot(&engine, &g, branch).await?,
+        Command::Load {
+            data,
+            mode,
+            branch,
+            from,
+        } => {
+            graph::load(
+                &engine,
+                &g,
+                data,
+                mode,
+                branch,
+                from.as_deref(),
+                &cli.target.actor,
+            )
+            .await?
+        }
         Command::Branch(cmd) => graph::branch_cmd(&engine, &g, cmd).await?,
         Command::Commit(cmd) => graph::commit_cmd(&engine, &g, cmd).await?,
         Command::Schema(SchemaCommand::Show { branch }) => {

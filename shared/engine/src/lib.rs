@@ -14,6 +14,7 @@ mod error;
 mod exec;
 mod history;
 mod layout;
+mod load;
 mod location;
 mod pinned_handler;
 mod rows;
@@ -29,6 +30,7 @@ pub use error::{EngineError, ManifestConflict};
 pub use exec::{QueryLimits, QueryResult, SnapshotRef};
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
+pub use load::{LoadJsonl, LoadMode};
 pub use location::StoreLocation;
 pub use rows::{cell_value, records_to_batch, values_to_array};
 // Exported for the Lance guard tests (tests/tests/integration/lance_guards.rs).

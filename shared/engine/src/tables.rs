@@ -13,7 +13,10 @@ use arrow_array::{RecordBatch, RecordBatchIterator};
 use arrow_schema::SchemaRef;
 use lance::dataset::builder::DatasetBuilder;
 use lance::dataset::transaction::Transaction;
-use lance::dataset::{CommitBuilder, InsertBuilder, ReadParams, WriteMode, WriteParams};
+use lance::dataset::{
+    CommitBuilder, InsertBuilder, MergeInsertBuilder, ReadParams, WhenMatched, WhenNotMatched,
+    WriteMode, WriteParams,
+};
 use lance::io::{ObjectStoreParams, WrappingObjectStore};
 use lance::session::Session;
 use lance::Dataset;
@@ -177,6 +180,33 @@ impl Tables {
             .with_params(&params)
             .execute_uncommitted(batches)
             .await?)
+    }
+
+    /// Stages `batches` as the complete new content of the table (uncommitted).
+    pub async fn stage_overwrite(
+        &self,
+        base: &Arc<Dataset>,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Transaction, EngineError> {
+        let params = self.write_params(WriteMode::Overwrite);
+        Ok(InsertBuilder::new(base.clone())
+            .with_params(&params)
+            .execute_uncommitted(batches)
+            .await?)
+    }
+
+    /// Stages an upsert by `id`: matching rows are replaced whole, others inserted.
+    pub async fn stage_upsert(
+        &self,
+        base: &Arc<Dataset>,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Transaction, EngineError> {
+        let mut builder = MergeInsertBuilder::try_new(base.clone(), vec!["id".to_string()])?;
+        builder
+            .when_matched(WhenMatched::UpdateAll)
+            .when_not_matched(WhenNotMatched::InsertAll);
+        let job = builder.try_build()?;
+        Ok(job.execute_uncommitted_batches(batches).await?.transaction)
     }
 
     /// Commits `transaction` detached on top of `base`; the new version is cached.

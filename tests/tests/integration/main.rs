@@ -6,6 +6,7 @@ mod cli;
 mod engine_aws;
 mod engine_core;
 mod lance_guards;
+mod load;
 mod manifest_conformance;
 mod query_exec;
 mod stand_ins;
