@@ -729,3 +729,111 @@ async fn query_exec_budget_warm_point_lookup() {
     assert_eq!(stats.object_store.requests(), 0, "{stats:?}");
     assert_eq!(stats.manifest.read, 1, "{stats:?}");
 }
+
+#[tokio::test]
+async fn query_exec_semantics_edge_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = local_engine(dir.path()).await;
+    // a self-loop and a parallel edge on top of schema A's data
+    let extra = "{\"edge\":\"Knows\",\"from\":\"eve\",\"to\":\"eve\",\"data\":{\"id\":\"k6\"}}\n\
+                 {\"edge\":\"Knows\",\"from\":\"ann\",\"to\":\"bob\",\"data\":{\"id\":\"k7\"}}\n";
+    let data = format!("{DATA_A}{extra}");
+    let g = fixture(&engine, "a", SCHEMA_A, &data).await;
+
+    // parallel edges collapse without an edge variable, and give one row each with one
+    let q = "query q($h: String) { match { $p: Person { handle: $h }  $p knows $f } return { $f.handle } }";
+    let r = rows(&engine, &g, q, json!({"h": "ann"})).await;
+    assert_eq!(col(&r, "f.handle"), vec![json!("bob"), json!("cat")]);
+    let q = "query q($h: String) { match { $p: Person { handle: $h }  $p $k:knows $f } return { $f.handle, $k.id } }";
+    let r = rows(&engine, &g, q, json!({"h": "ann"})).await;
+    assert_eq!(col(&r, "k.id"), vec![json!("k1"), json!("k2"), json!("k7")]);
+
+    // a self-loop reports the source itself for min = 1 only
+    let q = "query q($h: String) { match { $p: Person { handle: $h }  $p knows{1,2} $q } return { $q.handle } }";
+    let r = rows(&engine, &g, q, json!({"h": "eve"})).await;
+    assert_eq!(col(&r, "q.handle"), vec![json!("eve")]);
+    let q2 = q.replace("{1,2}", "{2,2}");
+    assert!(rows(&engine, &g, &q2, json!({"h": "eve"})).await.is_empty());
+
+    // negation over an outer property keeps nulls (§4.7)
+    let q = "query q() { match { $p: Person  not { $p.age > 30 } } return { $p.handle } }";
+    let r = rows(&engine, &g, q, json!({})).await;
+    assert_eq!(
+        col(&r, "p.handle"),
+        vec![json!("bob"), json!("cat"), json!("eve")]
+    );
+
+    // != never matches null; identity comparison of two variables
+    let q = "query q() { match { $p: Person  $p.age != 27 } return { $p.handle } }";
+    let r = rows(&engine, &g, q, json!({})).await;
+    assert_eq!(col(&r, "p.handle"), vec![json!("ann"), json!("dan")]);
+    let q = "query q() { match { $a: Person  $a knows $b  $b knows $c  $a != $c } return { $a.handle, $c.handle } order { $a.handle } limit 2 }";
+    let r = rows(&engine, &g, q, json!({})).await;
+    assert_eq!(
+        r,
+        vec![
+            json!({"a.handle":"ann","c.handle":"dan"}),
+            json!({"a.handle":"ann","c.handle":"dan"}),
+        ]
+    );
+
+    // an optional parameter that is null matches nothing
+    let q = "query q($a: I32?) { match { $p: Person { age: $a } } return { $p } }";
+    assert!(rows(&engine, &g, q, json!({})).await.is_empty());
+
+    // dates on edges and nodes (evaluated in memory), edge properties in filters
+    let q =
+        r#"query q() { match { $a $k:knows $b  $k.since > date("2020-01-01") } return { $k.id } }"#;
+    let r = rows(&engine, &g, q, json!({})).await;
+    assert_eq!(col(&r, "k.id"), vec![json!("k1"), json!("k3")]);
+
+    // literal, parameter and now() columns; entity columns
+    let q = r#"query q($h: String) { match { $p: Person { handle: $h } } return { $p, $h, "x" as lit, now() as t } }"#;
+    let r = rows(&engine, &g, q, json!({"h": "dan"})).await;
+    assert_eq!(r[0]["p"], json!("dan"));
+    assert_eq!(r[0]["h"], json!("dan"));
+    assert_eq!(r[0]["lit"], json!("x"));
+    assert!(r[0]["t"].as_str().unwrap().ends_with('Z'));
+
+    // sum / min over groups, group keys ordered as the tie-break
+    let q = "query q() { match { $p: Person  $p worksAt $c } return { $c.slug, sum($p.age) as total, min($p.handle) as first } }";
+    assert_eq!(
+        rows(&engine, &g, q, json!({})).await,
+        vec![
+            json!({"c.slug":"acme","total":61,"first":"ann"}),
+            json!({"c.slug":"globex","total":41,"first":"dan"}),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn query_exec_runtime_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = local_engine(dir.path()).await;
+    let g = fixture(&engine, "b", SCHEMA_B, DATA_B).await;
+    let near = "query q($v: Vector(3)) { match { $d: Doc } return { $d.slug, nearest($d.emb, $v) as dist } order { dist } limit 2 }";
+    let err = query_err(&engine, &g, near, json!({"v": [0, 0, 0]})).await;
+    assert_eq!(diag_codes(&err)[0].0, "E-R004");
+    let fuzzy = "query q($q: String, $e: I64) { match { $d: Doc  fuzzy($d.body, $q, $e) } return { $d.slug } }";
+    let err = query_err(&engine, &g, fuzzy, json!({"q": "graph", "e": 3})).await;
+    assert_eq!(diag_codes(&err)[0].0, "E-R005");
+    let r = rows(&engine, &g, fuzzy, json!({"q": "grap", "e": 1})).await;
+    assert_eq!(col(&r, "d.slug"), vec![json!("d1"), json!("d3")]);
+    let rrf = "query q($v: Vector(3), $q: String, $k: I64) { match { $d: Doc } return { $d.slug } order { rrf(nearest($d.emb, $v), bm25($d.body, $q), $k) } limit 2 }";
+    let err = query_err(
+        &engine,
+        &g,
+        rrf,
+        json!({"v": [1, 0, 0], "q": "graph", "k": 0}),
+    )
+    .await;
+    assert_eq!(diag_codes(&err)[0].0, "E-R005");
+    let r = rows(
+        &engine,
+        &g,
+        rrf,
+        json!({"v": [1, 0, 0], "q": "graph", "k": 1}),
+    )
+    .await;
+    assert_eq!(col(&r, "d.slug"), vec![json!("d1"), json!("d3")]);
+}

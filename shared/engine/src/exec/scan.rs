@@ -99,6 +99,8 @@ pub async fn scan(
         return Ok(hit);
     }
     let mut scanner = dataset.scan();
+    // in order: edge rows are identified by their position in an unfiltered scan
+    scanner.scan_in_order(true);
     scanner.project(columns)?;
     if let Some(f) = filter {
         scanner.filter(f)?;
