@@ -81,6 +81,32 @@ pub enum Command {
         #[arg(long)]
         from: Option<String>,
     },
+    /// Run a read query.
+    Query {
+        /// Query source text.
+        #[arg(short = 'e', long = "expr", conflicts_with = "file")]
+        expr: Option<String>,
+        /// A `.gq` file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Which query of the file to run (optional when it holds one).
+        #[arg(long)]
+        name: Option<String>,
+        /// Parameters as a JSON object.
+        #[arg(long)]
+        params: Option<String>,
+        #[arg(long, conflicts_with_all = ["commit", "version"])]
+        branch: Option<String>,
+        /// Read at a commit id.
+        #[arg(long, conflicts_with = "version")]
+        commit: Option<String>,
+        /// Read at an earlier head version of the branch.
+        #[arg(long)]
+        version: Option<u64>,
+        /// Most rows returned.
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
+    },
     /// Show a branch head: version, commit, per-table version and row count.
     Snapshot {
         #[arg(long, default_value = "main")]

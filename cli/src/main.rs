@@ -13,7 +13,7 @@ use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};
 
 use args::{Cli, Command, SchemaCommand};
-use commands::{graph, offline};
+use commands::{graph, offline, query};
 use output::{print_stats, print_value, report, resolve_format, CliError};
 
 fn main() -> ExitCode {
@@ -40,6 +40,10 @@ fn main() -> ExitCode {
             print_value(&value, format);
             ExitCode::SUCCESS
         }
+        Ok(Outcome::Query(result)) => {
+            query::print(&result, format);
+            ExitCode::SUCCESS
+        }
         Ok(Outcome::Lint {
             json,
             human,
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
 
 enum Outcome {
     Value(serde_json::Value),
+    /// A read query's rows, printed in the chosen format.
+    Query(omnigraph_engine::QueryResult),
     Lint {
         json: serde_json::Value,
         human: String,
@@ -110,6 +116,39 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             graph::init(&engine, &g, &src, &cli.target.actor).await?
         }
         Command::Snapshot { branch } => graph::snapshot(&engine, &g, branch).await?,
+        Command::Query {
+            expr,
+            file,
+            name,
+            params,
+            branch,
+            commit,
+            version,
+            max_rows,
+        } => {
+            let source = match (expr, file) {
+                (Some(e), _) => e.clone(),
+                (None, Some(f)) => offline::read_source(f)?,
+                (None, None) => {
+                    return Err(CliError::Usage("give -e SOURCE or --file FILE".into()))
+                }
+            };
+            let target = query::target(branch.as_deref(), commit.as_deref(), *version)?;
+            let result = query::run(
+                &engine,
+                &g,
+                &target,
+                &source,
+                name.as_deref(),
+                params.as_deref(),
+                *max_rows,
+            )
+            .await?;
+            if cli.target.stats {
+                print_stats(&engine.stats_since(&start));
+            }
+            return Ok(Outcome::Query(result));
+        }
         Command::Load {
             data,
             mode,

@@ -237,3 +237,105 @@ fn lint_and_schema_plan_work_offline() {
     assert_eq!(plan["steps"][0]["kind"], "add_property");
     assert!(!store.exists(), "offline commands never create the store");
 }
+
+#[test]
+fn load_then_query_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    assert!(run(store, &["init", "--schema", &example("schema.pg")])
+        .status
+        .success());
+    let out = run(
+        store,
+        &["--format", "json", "load", "--data", &example("data.jsonl")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["version"], 2);
+
+    let q = example("queries.gq");
+    let args = |fmt: &'static str| -> Vec<String> {
+        [
+            "--format",
+            fmt,
+            "query",
+            "--file",
+            &q,
+            "--name",
+            "friends_of",
+            "--params",
+            r#"{"h":"ann"}"#,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+
+    let out = run_owned(store, &args("json"));
+    let doc = json(&out);
+    assert_eq!(doc["columns"], serde_json::json!(["f.handle", "f.name"]));
+    assert_eq!(doc["row_count"], 2);
+    assert_eq!(
+        doc["rows"][0],
+        serde_json::json!({"f.handle": "bob", "f.name": "Bob"})
+    );
+    assert_eq!(doc["snapshot"]["version"], 2);
+
+    let out = run_owned(store, &args("jsonl"));
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"f.handle":"bob","f.name":"Bob"}"#,
+            r#"{"f.handle":"cat","f.name":"Cat"}"#
+        ]
+    );
+
+    let out = run_owned(store, &args("csv"));
+    assert_eq!(
+        std::str::from_utf8(&out.stdout).unwrap(),
+        "f.handle,f.name\nbob,Bob\ncat,Cat\n"
+    );
+
+    // read at version 1 (before the load): no rows
+    let out = run(
+        store,
+        &[
+            "--format",
+            "json",
+            "query",
+            "--version",
+            "1",
+            "--file",
+            &q,
+            "--name",
+            "people_by_age",
+        ],
+    );
+    assert_eq!(json(&out)["row_count"], 0);
+
+    // a bad parameter is a user error naming the parameter
+    let out = run(
+        store,
+        &[
+            "query",
+            "--file",
+            &q,
+            "--name",
+            "friends_of",
+            "--params",
+            r#"{"h":1}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("parameter `$h`: expected String, got number 1"));
+}
+
+fn run_owned(store: &Path, args: &[String]) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(store, &refs)
+}
