@@ -8,5 +8,6 @@ mod engine_core;
 mod lance_guards;
 mod load;
 mod manifest_conformance;
+mod processes;
 mod query_exec;
 mod stand_ins;
