@@ -12,48 +12,11 @@ use omnigraph_lang::value::Value;
 use omnigraph_lang::{check_file, lower, TypedQuery};
 use serde_json::json;
 
-pub const SCHEMA_A: &str = r#"
-node Person @description("A member of the network") {
-    handle: String @key
-    name: String
-    age: I32?
-    tags: [String]?
-}
-node Company {
-    slug: String @key
-    name: String @unique
-    sector: enum(fintech, health, retail)
-}
-edge Knows: Person -> Person { since: Date? }
-edge WorksAt: Person -> Company @card(0..1) { role: String? }
-"#;
+pub const SCHEMA_A: &str = include_str!("fixtures/schema_a.pg");
 
-pub const SCHEMA_B: &str = r#"
-node Doc {
-    slug: String @key
-    body: String @index
-    emb: Vector(3) @index
-}
-node Author { name: String @key }
-edge Wrote: Author -> Doc
-"#;
+pub const SCHEMA_B: &str = include_str!("fixtures/schema_b.pg");
 
-pub const SCHEMA_C: &str = r#"
-interface Stamped { created: DateTime }
-node Agent {
-    email: String @key @check("^[^@]+@[^@]+$")
-    team: enum(billing, support)
-}
-node Ticket @instruction("Use priority 1 only for outages") implements Stamped {
-    ref: String @key @check("^T-[0-9]+$")
-    title: String
-    priority: I32 @range(1..5)
-    status: enum(open, closed)
-    due: Date?
-}
-edge AssignedTo: Ticket -> Agent @card(0..1)
-edge Blocks: Ticket -> Ticket { @unique(src, dst) }
-"#;
+pub const SCHEMA_C: &str = include_str!("fixtures/schema_c.pg");
 
 fn catalog(src: &str) -> Catalog {
     Catalog::compile(src).unwrap_or_else(|d| panic!("schema: {d:?}"))

@@ -12,21 +12,7 @@ use serde_json::{json, Value};
 
 use crate::engine_core::{graph, local_engine};
 
-const SCHEMA_A: &str = r#"
-node Person @description("A member of the network") {
-    handle: String @key
-    name: String
-    age: I32?
-    tags: [String]?
-}
-node Company {
-    slug: String @key
-    name: String @unique
-    sector: enum(fintech, health, retail)
-}
-edge Knows: Person -> Person { since: Date? }
-edge WorksAt: Person -> Company @card(0..1) { role: String? }
-"#;
+const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
 
 const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
 {"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
@@ -46,15 +32,7 @@ const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","ag
 {"edge":"WorksAt","from":"dan","to":"globex","data":{"id":"w3","role":"analyst"}}
 "#;
 
-const SCHEMA_B: &str = r#"
-node Doc {
-    slug: String @key
-    body: String @index
-    emb: Vector(3) @index
-}
-node Author { name: String @key }
-edge Wrote: Author -> Doc
-"#;
+const SCHEMA_B: &str = include_str!("../../../shared/lang/tests/fixtures/schema_b.pg");
 
 const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph databases store nodes and edges","emb":[1.0,0.0,0.0]}}
 {"type":"Doc","data":{"slug":"d2","body":"Vector search finds nearest neighbors","emb":[0.8,0.6,0.0]}}
@@ -68,22 +46,7 @@ const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph database
 {"edge":"Wrote","from":"lin","to":"d4"}
 "#;
 
-const SCHEMA_C: &str = r#"
-interface Stamped { created: DateTime }
-node Agent {
-    email: String @key @check("^[^@]+@[^@]+$")
-    team: enum(billing, support)
-}
-node Ticket @instruction("Use priority 1 only for outages") implements Stamped {
-    ref: String @key @check("^T-[0-9]+$")
-    title: String
-    priority: I32 @range(1..5)
-    status: enum(open, closed)
-    due: Date?
-}
-edge AssignedTo: Ticket -> Agent @card(0..1)
-edge Blocks: Ticket -> Ticket { @unique(src, dst) }
-"#;
+const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
 
 const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
 {"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
