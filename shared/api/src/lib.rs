@@ -1,7 +1,32 @@
 //! `omnigraph-api`: the wire contract and service layer.
 //!
 //! Owns: request/response types, the public error code set and its exhaustive HTTP mapping,
-//! the single route table, and the service that turns a request into engine calls. Used by
-//! the three Lambda functions, `omnigraph serve` and the CLI's remote mode.
+//! the single route table, the service that turns a request into engine calls, and the
+//! adapters from Lambda event payloads (HTTP API v2 / function URL, direct invoke, S3, EventBridge)
+//! onto that service, so the function binaries stay thin and the adapters are unit-testable.
 //!
-//! Must not: depend on Lambda runtime types; adapters live in the function binaries.
+//! Must not: depend on the Lambda runtime (event shapes come from `aws_lambda_events` as plain
+//! serde types), or contain engine logic.
+
+mod config;
+mod error;
+mod handlers;
+mod incoming;
+pub mod lambda;
+mod routes;
+mod service;
+mod wire;
+
+pub use config::{
+    ApiConfig, DEFAULT_INCOMING_PREFIX, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS,
+    DEFAULT_RECOVERY_DEADLINE_SECS,
+};
+pub use error::{ApiError, ErrorCode};
+pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, MAX_COMMIT_PAGE};
+pub use incoming::MAX_INCOMING_BYTES;
+pub use routes::{
+    match_route, parse_query, percent_decode, percent_decode_with, FunctionKind, Method,
+    PathParams, Route, RouteId, RouteMiss, ROUTES,
+};
+pub use service::{new_request_id, Request, Response, Service, ANONYMOUS_ACTOR};
+pub use wire::*;

@@ -1,0 +1,739 @@
+//! The API layer: error codes and statuses, the route table, the service's handlers on a
+//! local-directory engine, and the Lambda event adapters fed with real event JSON
+//! (`tests/fixtures/events/`), including S3-triggered loads applied once per object version.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use omnigraph_api::lambda::{self, classify, EventKind};
+use omnigraph_api::{
+    match_route, ApiConfig, ApiError, ErrorCode, FunctionKind, Method, Request, Response, RouteId,
+    RouteMiss, Service, ROUTES,
+};
+use omnigraph_engine::{EngineError, ManifestConflict};
+use serde_json::{json, Value};
+
+use crate::engine_core::local_engine;
+
+const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
+const DATA: &str = include_str!("../../../examples/social/data.jsonl");
+const MORE: &str = include_str!("../../../examples/social/more.jsonl");
+const FUNCTION_URL_GET: &str = include_str!("../../fixtures/events/function-url-get-snapshot.json");
+const APIGW_POST_QUERY: &str = include_str!("../../fixtures/events/apigw-v2-post-query.json");
+const S3_PUT: &str = include_str!("../../fixtures/events/s3-object-created-put.json");
+const SCHEDULED: &str = include_str!("../../fixtures/events/eventbridge-scheduled.json");
+
+const HANDLES: &str =
+    "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } }";
+
+async fn service_with(dir: &std::path::Path, tune: impl FnOnce(&mut ApiConfig)) -> Service {
+    let engine = local_engine(dir).await;
+    let mut config = ApiConfig::new(dir.display().to_string(), "object-store");
+    tune(&mut config);
+    Service::new(Arc::new(engine), config).unwrap()
+}
+
+async fn service(dir: &std::path::Path) -> Service {
+    service_with(dir, |_| {}).await
+}
+
+/// A service with graph `social` created and the example data loaded on `main`.
+async fn loaded(dir: &std::path::Path) -> Service {
+    let svc = service(dir).await;
+    let r = svc
+        .handle(Request::new("POST", "/graphs").json(&json!({"graph": "social", "schema": SCHEMA})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = svc
+        .handle(
+            Request::new("POST", "/graphs/social/load")
+                .json(&json!({"mode": "overwrite", "data": DATA})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    svc
+}
+
+fn fixture(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn assert_error(r: &Response, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{r:?}");
+    assert_eq!(r.body["error"]["code"], code, "{r:?}");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{r:?}"
+    );
+    assert!(r.request_id().is_some_and(|id| !id.is_empty()), "{r:?}");
+}
+
+fn main_version(r: &Response) -> u64 {
+    r.body["version"].as_u64().unwrap()
+}
+
+#[test]
+fn every_error_code_has_its_status_and_wire_name() {
+    let expected = |code: ErrorCode| -> (u16, &'static str) {
+        // Exhaustive: a new code fails to compile here until the table below is extended.
+        match code {
+            ErrorCode::BadRequest => (400, "bad_request"),
+            ErrorCode::Unauthorized => (401, "unauthorized"),
+            ErrorCode::Forbidden => (403, "forbidden"),
+            ErrorCode::NotFound => (404, "not_found"),
+            ErrorCode::Conflict => (409, "conflict"),
+            ErrorCode::PayloadTooLarge => (413, "payload_too_large"),
+            ErrorCode::TooManyRequests => (429, "too_many_requests"),
+            ErrorCode::Unavailable => (503, "unavailable"),
+            ErrorCode::Internal => (500, "internal"),
+        }
+    };
+    let mut statuses = BTreeSet::new();
+    for code in ErrorCode::ALL {
+        let (status, name) = expected(code);
+        assert_eq!(code.http_status(), status, "{code:?}");
+        assert_eq!(code.as_str(), name);
+        assert_eq!(serde_json::to_value(code).unwrap(), json!(name));
+        assert_eq!(
+            serde_json::from_value::<ErrorCode>(json!(name)).unwrap(),
+            code
+        );
+        statuses.insert(status);
+        let body = ApiError::new(code, "why").to_json();
+        assert_eq!(body, json!({"error": {"code": name, "message": "why"}}));
+    }
+    assert_eq!(
+        statuses.len(),
+        ErrorCode::ALL.len(),
+        "statuses are distinct"
+    );
+}
+
+#[test]
+fn engine_errors_map_onto_codes_with_details() {
+    let conflict = EngineError::Conflict {
+        message: "`node:Person` moved from version 7 to 8 under this write; retry".into(),
+        manifest_conflict: Some(ManifestConflict {
+            table_key: "node:Person".into(),
+            expected: 7,
+            actual: 8,
+        }),
+    };
+    let e = ApiError::from(&conflict);
+    assert_eq!(e.code.http_status(), 409);
+    assert_eq!(
+        e.to_json()["error"]["details"],
+        json!({"manifest_conflict": {"table_key": "node:Person", "expected": 7, "actual": 8}})
+    );
+    let cases = [
+        (EngineError::bad_request("x"), ErrorCode::BadRequest),
+        (EngineError::not_found("graph `g`"), ErrorCode::NotFound),
+        (EngineError::conflict("taken"), ErrorCode::Conflict),
+        (EngineError::storage("slow down"), ErrorCode::Unavailable),
+        (EngineError::internal("bug"), ErrorCode::Internal),
+    ];
+    for (err, code) in cases {
+        assert_eq!(ApiError::from(&err).code, code, "{err}");
+        assert_eq!(ApiError::from(&err).code.as_str(), err.code());
+    }
+}
+
+#[test]
+fn route_table_matches_paths_and_names_a_function_for_each_route() {
+    let (id, params) = match_route(Method::Get, "/graphs/social/commits/01ABC").unwrap();
+    assert_eq!(id, RouteId::GetCommit);
+    assert_eq!(params.get("graph"), Some("social"));
+    assert_eq!(params.get("commit"), Some("01ABC"));
+    let (id, params) = match_route(Method::Delete, "/graphs/g/branches/feat%2Dx/").unwrap();
+    assert_eq!(id, RouteId::DeleteBranch);
+    assert_eq!(params.get("branch"), Some("feat-x"));
+    assert_eq!(
+        match_route(Method::Get, "/graphs/g/nope"),
+        Err(RouteMiss::NoSuchPath)
+    );
+    assert_eq!(
+        match_route(Method::Put, "/graphs/g/branches"),
+        Err(RouteMiss::MethodNotAllowed(vec![Method::Get, Method::Post]))
+    );
+    let mut seen = BTreeSet::new();
+    for r in ROUTES {
+        assert!(
+            seen.insert((r.method.as_str(), r.pattern)),
+            "duplicate {r:?}"
+        );
+        assert_eq!(RouteId::from_op(r.id.op()), Some(r.id));
+        if r.method == Method::Get && r.id != RouteId::Healthz {
+            assert_eq!(r.id.served_by(), Some(FunctionKind::Query), "{r:?}");
+        }
+        if r.method != Method::Get && r.id != RouteId::Query {
+            assert_eq!(r.id.served_by(), Some(FunctionKind::Mutate), "{r:?}");
+        }
+    }
+    assert!(RouteId::Healthz.is_served_by(FunctionKind::Recover));
+}
+
+#[tokio::test]
+async fn graph_lifecycle_over_http_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+
+    let r = svc
+        .handle(Request::new("GET", "/graphs/social/snapshot").query_param("branch", "main"))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.request_id().is_some());
+    assert_eq!(r.body["graph"], "social");
+    assert_eq!(main_version(&r), 2);
+    let people = r.body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table_key"] == "node:Person")
+        .unwrap()
+        .clone();
+    assert_eq!(people["rows"], 5);
+
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": HANDLES})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["columns"], json!(["p.handle"]));
+    assert_eq!(r.body["row_count"], 5);
+    assert_eq!(r.body["rows"][0], json!({"p.handle": "ann"}));
+    assert_eq!(r.body["snapshot"]["branch"], "main");
+    assert_eq!(r.body["snapshot"]["version"], 2);
+
+    let r = svc
+        .handle(Request::new("GET", "/graphs/social/schema"))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["schema"], SCHEMA);
+    assert!(r.body["hash"].as_str().is_some_and(|h| !h.is_empty()));
+
+    // branches: create, load on it, list, time-travel on main is unaffected, delete
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/branches").json(&json!({"name": "agent-7"})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["branch"], "agent-7");
+    let r = svc
+        .handle(
+            Request::new("POST", "/graphs/social/load")
+                .json(&json!({"mode": "merge", "branch": "agent-7", "data": MORE})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["branch"], "agent-7");
+    assert!(r.body["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["table_key"] == "node:Person"));
+    let r = svc
+        .handle(Request::new("GET", "/graphs/social/branches"))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let names: Vec<&str> = r.body["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["agent-7", "main"]);
+    let on_branch = svc
+        .handle(
+            Request::new("POST", "/graphs/social/query")
+                .json(&json!({"query": HANDLES, "branch": "agent-7"})),
+        )
+        .await;
+    assert_eq!(on_branch.body["row_count"], 6, "{on_branch:?}");
+    let at_v1 = svc
+        .handle(
+            Request::new("POST", "/graphs/social/query")
+                .json(&json!({"query": HANDLES, "version": 1})),
+        )
+        .await;
+    assert_eq!(at_v1.body["row_count"], 0, "{at_v1:?}");
+
+    // commits: newest first, paginated, each one fetchable
+    let r = svc
+        .handle(
+            Request::new("GET", "/graphs/social/commits")
+                .query_param("branch", "agent-7")
+                .query_param("limit", "2"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let commits = r.body["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 2);
+    assert_eq!(commits[0]["op_kind"], "load");
+    let cursor = r.body["next_cursor"].as_str().unwrap().to_string();
+    let r = svc
+        .handle(
+            Request::new("GET", "/graphs/social/commits")
+                .query_param("branch", "agent-7")
+                .query_param("cursor", &cursor),
+        )
+        .await;
+    let rest = r.body["commits"].as_array().unwrap();
+    assert_eq!(rest.len(), 1, "{r:?}");
+    assert_eq!(rest[0]["op_kind"], "init");
+    assert!(r.body["next_cursor"].is_null());
+    let id = rest[0]["id"].as_str().unwrap();
+    let r = svc
+        .handle(Request::new("GET", &format!("/graphs/social/commits/{id}")))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["id"], id);
+
+    let r = svc
+        .handle(Request::new("DELETE", "/graphs/social/branches/agent-7"))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, json!({"deleted": "agent-7"}));
+
+    let r = svc.handle(Request::new("GET", "/healthz")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["status"], "ok");
+}
+
+#[tokio::test]
+async fn rejected_requests_answer_the_error_object_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    let before = main_version(
+        &svc.handle(Request::new("GET", "/graphs/social/snapshot"))
+            .await,
+    );
+
+    // malformed JSON, empty body, wrong shape
+    let mut bad = Request::new("POST", "/graphs/social/load");
+    bad.body = bytes::Bytes::from_static(b"{\"mode\": \"merge\", \"data\": ");
+    let r = svc.handle(bad).await;
+    assert_error(&r, 400, "bad_request");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+    assert_error(
+        &svc.handle(Request::new("POST", "/graphs/social/query"))
+            .await,
+        400,
+        "bad_request",
+    );
+    assert_error(
+        &svc.handle(Request::new("POST", "/graphs/social/query").json(&json!([1, 2])))
+            .await,
+        400,
+        "bad_request",
+    );
+    // a query that does not typecheck carries diagnostics with positions
+    let r = svc
+        .handle(
+            Request::new("POST", "/graphs/social/query")
+                .json(&json!({"query": "query q() { match { $p: Nobody } return { $p } }"})),
+        )
+        .await;
+    assert_error(&r, 400, "bad_request");
+    let diag = &r.body["error"]["details"]["diagnostics"][0];
+    assert!(
+        diag["code"].is_string() && diag["line"].is_number(),
+        "{r:?}"
+    );
+    // invalid data: the line number is in the diagnostics; nothing is written
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/load").json(
+            &json!({"mode": "append", "data": "{\"type\":\"Person\",\"data\":{\"handle\":\"zed\",\"name\":\"Zed\"}}\n{\"type\":\"Nope\",\"data\":{}}\n"}),
+        ))
+        .await;
+    assert_error(&r, 400, "bad_request");
+    assert_eq!(r.body["error"]["details"]["diagnostics"][0]["line"], 2);
+    // load without a mode
+    assert_error(
+        &svc.handle(Request::new("POST", "/graphs/social/load").json(&json!({"data": MORE})))
+            .await,
+        400,
+        "bad_request",
+    );
+
+    // not found: route, method, graph, branch, commit, query name
+    assert_error(
+        &svc.handle(Request::new("GET", "/graphs/social/nothing"))
+            .await,
+        404,
+        "not_found",
+    );
+    let r = svc
+        .handle(Request::new("PUT", "/graphs/social/branches"))
+        .await;
+    assert_error(&r, 404, "not_found");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("GET, POST"));
+    assert_error(
+        &svc.handle(Request::new("GET", "/graphs/nobody/snapshot"))
+            .await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &svc.handle(Request::new("GET", "/graphs/social/snapshot").query_param("branch", "gone"))
+            .await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &svc.handle(Request::new(
+            "GET",
+            "/graphs/social/commits/01HZZZZZZZZZZZZZZZZZZZZZZZ",
+        ))
+        .await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &svc.handle(
+            Request::new("POST", "/graphs/social/query")
+                .json(&json!({"query": HANDLES, "name": "other"})),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+    // invalid names never reach storage
+    assert_error(
+        &svc.handle(Request::new("GET", "/graphs/..%2Fetc/snapshot"))
+            .await,
+        400,
+        "bad_request",
+    );
+
+    // conflicts: graph exists, branch exists
+    assert_error(
+        &svc.handle(
+            Request::new("POST", "/graphs").json(&json!({"graph": "social", "schema": SCHEMA})),
+        )
+        .await,
+        409,
+        "conflict",
+    );
+    let create = || Request::new("POST", "/graphs/social/branches").json(&json!({"name": "twice"}));
+    assert_eq!(svc.handle(create()).await.status, 200);
+    assert_error(&svc.handle(create()).await, 409, "conflict");
+
+    let after = main_version(
+        &svc.handle(Request::new("GET", "/graphs/social/snapshot"))
+            .await,
+    );
+    assert_eq!(before, after, "rejected requests changed main");
+}
+
+#[tokio::test]
+async fn limits_bodies_and_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service_with(dir.path(), |c| {
+        c.max_body_bytes = 4096;
+        c.max_rows = 3;
+    })
+    .await;
+    let r = svc
+        .handle(Request::new("POST", "/graphs").json(&json!({"graph": "social", "schema": SCHEMA})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    // over the limit: 413 before the body is parsed (it is not even JSON)
+    let mut big = Request::new("POST", "/graphs/social/load");
+    big.body = bytes::Bytes::from(vec![b'x'; 4097]);
+    let r = svc.handle(big).await;
+    assert_error(&r, 413, "payload_too_large");
+    let r = svc
+        .handle(
+            Request::new("POST", "/graphs/social/load")
+                .json(&json!({"mode": "overwrite", "data": DATA})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": HANDLES})))
+        .await;
+    assert_error(&r, 400, "bad_request");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than 3 rows"));
+    let limited =
+        "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } limit 3 }";
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": limited})))
+        .await;
+    assert_eq!(r.body["row_count"], 3, "{r:?}");
+}
+
+#[test]
+fn config_reads_the_terraform_environment() {
+    let env = std::collections::HashMap::from([
+        ("OMNIGRAPH_STORE", "s3://bucket/graphs"),
+        ("OMNIGRAPH_MANIFEST", "dynamodb://heads"),
+        ("OMNIGRAPH_MAX_BODY_BYTES", "1000"),
+        ("OMNIGRAPH_MAX_ROWS", "10"),
+        ("OMNIGRAPH_RECOVERY_DEADLINE_SECS", "120"),
+        ("OMNIGRAPH_INCOMING_PREFIX", "drop"),
+    ]);
+    let c = ApiConfig::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+    assert_eq!(
+        (c.max_body_bytes, c.max_rows, c.recovery_deadline_secs),
+        (1000, 10, 120)
+    );
+    assert_eq!(c.incoming_prefix, "drop/");
+    assert_eq!(c.manifest, "dynamodb://heads");
+    assert!(ApiConfig::from_lookup(|_| None).is_err());
+    let bad = ApiConfig::from_lookup(|k| match k {
+        "OMNIGRAPH_STORE" => Some("dir".into()),
+        "OMNIGRAPH_MAX_ROWS" => Some("many".into()),
+        _ => None,
+    });
+    assert!(bad.is_err());
+    let d =
+        ApiConfig::from_lookup(|k| (k == "OMNIGRAPH_STORE").then(|| "dir".to_string())).unwrap();
+    assert_eq!(d, ApiConfig::new("dir", "object-store"));
+}
+
+#[tokio::test]
+async fn http_events_from_function_urls_and_api_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+
+    let event = fixture(FUNCTION_URL_GET);
+    assert_eq!(classify(&event), EventKind::Http);
+    let out = lambda::dispatch(&svc, FunctionKind::Query, event, Some("lambda-req-1"))
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 200, "{out}");
+    assert_eq!(out["isBase64Encoded"], false);
+    // the platform's request id wins over the Lambda invocation id
+    assert_eq!(
+        out["headers"]["x-request-id"],
+        "8f1f1d3c-0b59-4a1a-9a43-5e1f6b0c2f11"
+    );
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["branch"], "main");
+    assert_eq!(body["version"], 2);
+
+    let event = fixture(APIGW_POST_QUERY);
+    let out = lambda::dispatch(&svc, FunctionKind::Query, event.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 200, "{out}");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["row_count"], 5);
+
+    // a read sent to the mutate function: 404 naming the right function
+    let out = lambda::dispatch(&svc, FunctionKind::Mutate, event.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 404, "{out}");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("query function"));
+    assert!(out["headers"]["x-request-id"].is_string());
+
+    // a base64 body (function URLs encode non-text content types)
+    let mut encoded = event.clone();
+    let raw = encoded["body"].as_str().unwrap().to_string();
+    encoded["body"] = json!(base64(raw.as_bytes()));
+    encoded["isBase64Encoded"] = json!(true);
+    let out = lambda::dispatch(&svc, FunctionKind::Query, encoded, None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 200, "{out}");
+
+    // malformed JSON through the adapter
+    let mut broken = event.clone();
+    broken["body"] = json!("{\"query\": ");
+    let out = lambda::dispatch(&svc, FunctionKind::Query, broken, None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 400, "{out}");
+
+    // a write sent to the query function
+    let mut write = event;
+    write["rawPath"] = json!("/graphs/social/branches");
+    write["requestContext"]["http"]["method"] = json!("POST");
+    write["body"] = json!("{\"name\": \"x\"}");
+    let out = lambda::dispatch(&svc, FunctionKind::Query, write.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 404, "{out}");
+    let out = lambda::dispatch(&svc, FunctionKind::Mutate, write, None)
+        .await
+        .unwrap();
+    assert_eq!(out["statusCode"], 200, "{out}");
+}
+
+#[tokio::test]
+async fn direct_invoke_envelopes_use_the_same_handlers() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    let q = json!({"op": "query", "graph": "social", "query": HANDLES});
+    assert_eq!(classify(&q), EventKind::Direct);
+    let out = lambda::dispatch(&svc, FunctionKind::Query, q.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(out["row_count"], 5, "{out}");
+    let snap = lambda::dispatch(
+        &svc,
+        FunctionKind::Query,
+        json!({"op": "snapshot", "graph": "social", "branch": "main"}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(snap["version"], 2);
+    let created = lambda::dispatch(
+        &svc,
+        FunctionKind::Mutate,
+        json!({"op": "create_branch", "graph": "social", "name": "b1", "caller": "agent-9"}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(created["branch"], "b1");
+    let commits = lambda::dispatch(
+        &svc,
+        FunctionKind::Query,
+        json!({"op": "list_commits", "graph": "social", "branch": "b1", "limit": 1}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(commits["commits"].as_array().unwrap().len(), 1);
+    // errors come back as Err carrying the code (Lambda's errorType)
+    let err = lambda::dispatch(&svc, FunctionKind::Mutate, q, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+    let err = lambda::dispatch(
+        &svc,
+        FunctionKind::Query,
+        json!({"op": "snapshot", "graph": "nobody"}),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+    let err = lambda::dispatch(&svc, FunctionKind::Query, json!({"op": "fly"}), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadRequest);
+    let err = lambda::dispatch(&svc, FunctionKind::Query, json!({"hello": 1}), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadRequest);
+}
+
+/// Standard base64 with padding (as Lambda encodes binary bodies).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Writes `text` where the local store stands in for the event's bucket.
+fn put_incoming(dir: &std::path::Path, key: &str, text: &str) {
+    let path = dir.join(key);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test]
+async fn the_same_s3_event_twice_applies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    put_incoming(dir.path(), "incoming/social/main/more people.jsonl", MORE);
+    let event = fixture(S3_PUT);
+    assert_eq!(classify(&event), EventKind::S3);
+
+    let first = lambda::dispatch(&svc, FunctionKind::Mutate, event.clone(), None)
+        .await
+        .unwrap();
+    let record = &first["records"][0];
+    assert_eq!(record["graph"], "social");
+    assert_eq!(record["branch"], "main");
+    assert_eq!(record["key"], "incoming/social/main/more people.jsonl");
+    assert_eq!(record["version"], 3, "{first}");
+    let snapshot = || async {
+        svc.handle(Request::new("GET", "/graphs/social/snapshot"))
+            .await
+            .body
+    };
+    let after_first = snapshot().await;
+    assert_eq!(after_first["version"], 3);
+    let commits = svc
+        .handle(Request::new("GET", "/graphs/social/commits").query_param("limit", "1"))
+        .await;
+    assert!(commits.body["commits"][0]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("s3:"));
+
+    let second = lambda::dispatch(&svc, FunctionKind::Mutate, event.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(second, first, "a duplicate is answered from the record");
+    assert_eq!(snapshot().await, after_first, "a duplicate applies nothing");
+
+    // a new object version is a new load
+    let mut newer = event.clone();
+    newer["Records"][0]["s3"]["object"]["versionId"] = json!("v2");
+    let third = lambda::dispatch(&svc, FunctionKind::Mutate, newer, None)
+        .await
+        .unwrap();
+    assert_eq!(third["records"][0]["version"], 4);
+
+    // S3 events belong to mutate; a key outside the layout is rejected
+    let err = lambda::dispatch(&svc, FunctionKind::Query, event.clone(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadRequest);
+    let mut stray = event;
+    stray["Records"][0]["s3"]["object"]["key"] = json!("incoming/social/only-two.jsonl");
+    let err = lambda::dispatch(&svc, FunctionKind::Mutate, stray, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadRequest);
+}
+
+#[tokio::test]
+async fn scheduled_events_run_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path()).await;
+    let event = fixture(SCHEDULED);
+    assert_eq!(classify(&event), EventKind::Schedule);
+    let out = lambda::dispatch(&svc, FunctionKind::Recover, event.clone(), None)
+        .await
+        .unwrap();
+    assert!(out.is_object(), "{out}");
+    let err = lambda::dispatch(&svc, FunctionKind::Query, event, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadRequest);
+}
