@@ -695,10 +695,22 @@ async fn the_same_s3_event_twice_applies_once() {
         .unwrap()
         .starts_with("s3:"));
 
+    let start = svc.engine().stats_start();
     let second = lambda::dispatch(&svc, FunctionKind::Mutate, event.clone(), None)
         .await
         .unwrap();
+    let stats = svc.engine().stats_since(&start);
     assert_eq!(second, first, "a duplicate is answered from the record");
+    // one record read; the object is not even read
+    assert_eq!(
+        (
+            stats.manifest.read,
+            stats.manifest.write,
+            stats.object_store.get
+        ),
+        (1, 0, 0),
+        "{stats:?}"
+    );
     assert_eq!(snapshot().await, after_first, "a duplicate applies nothing");
 
     // a new object version is a new load
@@ -736,4 +748,74 @@ async fn scheduled_events_run_recovery() {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::BadRequest);
+}
+
+/// The mutate function's S3 path on the stand-ins: tables on S3 and heads in DynamoDB (moto),
+/// the incoming object in the same bucket; a redelivered event applies nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_event_loads_once_on_s3_and_dynamodb() {
+    use omnigraph_engine::{Engine, ManifestChoice, StoreLocation};
+    use omnigraph_manifest::DynamoManifestStore;
+    use omnigraph_tests::{dynamodb_client, moto_endpoint, s3_client, unique_name};
+
+    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
+    let bucket = unique_name("api-graphs");
+    let table = unique_name("api-heads");
+    let s3 = s3_client(&endpoint);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    DynamoManifestStore::create_table(&dynamodb_client(&endpoint), &table)
+        .await
+        .unwrap();
+    let store = format!("s3://{bucket}/graphs");
+    let manifest = format!("dynamodb://{table}");
+    let engine = Engine::open(
+        StoreLocation::parse(&store).unwrap(),
+        ManifestChoice::parse(&manifest).unwrap(),
+    )
+    .await
+    .unwrap();
+    let svc = Service::new(Arc::new(engine), ApiConfig::new(store, manifest)).unwrap();
+    let r = svc
+        .handle(Request::new("POST", "/graphs").json(&json!({"graph": "social", "schema": SCHEMA})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    let key = "incoming/social/main/people.jsonl";
+    let put = s3
+        .put_object()
+        .bucket(&bucket)
+        .key(key)
+        .body(DATA.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let mut event = fixture(S3_PUT);
+    let object = &mut event["Records"][0]["s3"];
+    object["bucket"]["name"] = json!(bucket);
+    object["bucket"]["arn"] = json!(format!("arn:aws:s3:::{bucket}"));
+    object["object"]["key"] = json!(key);
+    object["object"]["eTag"] = json!(put.e_tag().unwrap_or_default());
+    object["object"]["versionId"] = Value::Null;
+
+    let first = lambda::dispatch(&svc, FunctionKind::Mutate, event.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(first["records"][0]["version"], 2, "{first}");
+    let snap = svc
+        .handle(Request::new("GET", "/graphs/social/snapshot"))
+        .await;
+    assert_eq!(snap.body["version"], 2, "{snap:?}");
+    let query = svc
+        .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": HANDLES})))
+        .await;
+    assert_eq!(query.body["row_count"], 5, "{query:?}");
+
+    let second = lambda::dispatch(&svc, FunctionKind::Mutate, event, None)
+        .await
+        .unwrap();
+    assert_eq!(second, first);
+    let again = svc
+        .handle(Request::new("GET", "/graphs/social/snapshot"))
+        .await;
+    assert_eq!(again.body, snap.body, "the duplicate applied something");
 }
