@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main-job command: builds the `omnigraph` CLI and runs the embedded quickstart
 # against a fresh local directory (no AWS): create a graph from the example schema, load the
-# example data, query it, branch it, write on the branch and read back in time.
+# example data, query it, branch it, write on the branch (a load and a `.gq` mutation) and read
+# back in time.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/omnigraph/target}
@@ -31,6 +32,8 @@ step "headcount per company" "$OG" --store "$STORE" query --file "$EX/queries.gq
 step "branch for an agent (one conditional write, no data copied)" "$OG" --store "$STORE" --stats branch create agent-1
 step "the agent adds a person on its branch" "$OG" --store "$STORE" load --branch agent-1 --mode append --data "$EX/more.jsonl" --format json
 step "the agent's branch sees fay; main does not" "$OG" --store "$STORE" query --branch agent-1 --file "$EX/queries.gq" --name people_by_age --format table
+step "the agent updates ann's age on its branch (a .gq mutation, one commit)" "$OG" --store "$STORE" --stats mutate --branch agent-1 -e 'query set_age($h: String, $age: I32) { update Person set { age: $age } where handle = $h }' --params '{"h": "ann", "age": 35}' --format json
+step "ann is 35 on the agent's branch" "$OG" --store "$STORE" query --branch agent-1 --file "$EX/queries.gq" --name people_by_age --format table
 step "time travel: main before the load (version 1)" "$OG" --store "$STORE" query --version 1 --file "$EX/queries.gq" --name people_by_age --format table
 step "branches" "$OG" --store "$STORE" branch list --format json
 step "history (newest first)" "$OG" --store "$STORE" commit list --limit 3 --format jsonl

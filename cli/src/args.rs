@@ -107,6 +107,23 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
     },
+    /// Run a mutation (insert/update/delete statements) as one commit.
+    Mutate {
+        /// Mutation source text.
+        #[arg(short = 'e', long = "expr", conflicts_with = "file")]
+        expr: Option<String>,
+        /// A `.gq` file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Which query of the file to run (optional when it holds one).
+        #[arg(long)]
+        name: Option<String>,
+        /// Parameters as a JSON object.
+        #[arg(long)]
+        params: Option<String>,
+        #[arg(long, default_value = "main")]
+        branch: String,
+    },
     /// Show a branch head: version, commit, per-table version and row count.
     Snapshot {
         #[arg(long, default_value = "main")]

@@ -13,7 +13,7 @@ use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};
 
 use args::{Cli, Command, SchemaCommand};
-use commands::{graph, offline, query};
+use commands::{graph, mutate, offline, query};
 use output::{print_stats, print_value, report, resolve_format, CliError};
 
 fn main() -> ExitCode {
@@ -165,6 +165,22 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 &cli.target.actor,
             )
             .await?
+        }
+        Command::Mutate {
+            expr,
+            file,
+            name,
+            params,
+            branch,
+        } => {
+            let args = mutate::MutateArgs {
+                expr: expr.as_deref(),
+                file: file.as_deref(),
+                name: name.as_deref(),
+                params: params.as_deref(),
+                branch: Some(branch),
+            };
+            mutate::run(&engine, &g, args, &cli.target.actor).await?
         }
         Command::Branch(cmd) => graph::branch_cmd(&engine, &g, cmd).await?,
         Command::Commit(cmd) => graph::commit_cmd(&engine, &g, cmd).await?,

@@ -16,6 +16,7 @@ mod history;
 mod layout;
 mod load;
 mod location;
+mod mutate;
 mod pinned_handler;
 mod rows;
 mod sidecar;
@@ -32,6 +33,7 @@ pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
 pub use load::{LoadJsonl, LoadMode};
 pub use location::StoreLocation;
+pub use mutate::MutationOutcome;
 pub use rows::{cell_value, records_to_batch, values_to_array};
 // Exported for the Lance guard tests (tests/tests/integration/lance_guards.rs).
 pub use pinned_handler::PinnedLocations;

@@ -9,6 +9,7 @@ mod engine_core;
 mod lance_guards;
 mod load;
 mod manifest_conformance;
+mod mutate;
 mod processes;
 mod query_exec;
 mod stand_ins;

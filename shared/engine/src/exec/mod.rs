@@ -14,12 +14,12 @@
 mod adjacency;
 mod aggregate;
 mod cache;
-mod compare;
+pub(crate) mod compare;
 mod filter;
 mod limits;
 mod order;
 mod pattern;
-mod scan;
+pub(crate) mod scan;
 mod text;
 
 use std::sync::Arc;
@@ -43,7 +43,7 @@ use crate::rows::values_to_array;
 use crate::{Engine, EngineError, ReadTarget};
 
 /// The file name diagnostics of query source carry.
-const QUERY_FILE: &str = "query.gq";
+pub(crate) const QUERY_FILE: &str = "query.gq";
 
 /// The snapshot a result was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,7 +159,7 @@ impl Env {
 }
 
 /// A `bad_request` carrying diagnostics in their §8.1 JSON form.
-fn diagnostics_error(source: &str, diags: &[Diagnostic]) -> EngineError {
+pub(crate) fn diagnostics_error(source: &str, diags: &[Diagnostic]) -> EngineError {
     let src = SourceText::new(QUERY_FILE, source);
     let first = diags
         .iter()
