@@ -10,6 +10,7 @@ use omnigraph_manifest::{BranchName, Commit, GraphId, Head, ManifestError, PageR
 use serde::Serialize;
 
 use crate::engine::Engine;
+use crate::failpoints::failpoint;
 use crate::EngineError;
 
 /// Where a new branch starts.
@@ -54,7 +55,9 @@ impl Engine {
                 }
             }
         };
-        self.manifest
+        failpoint!(BRANCH_CREATE_BEFORE_PUBLISH);
+        let head = self
+            .manifest
             .publish(graph, name, None, source)
             .await
             .map_err(|e| match e {
@@ -62,7 +65,9 @@ impl Engine {
                     EngineError::conflict(format!("branch `{name}` already exists"))
                 }
                 other => other.into(),
-            })
+            })?;
+        failpoint!(BRANCH_CREATE_AFTER_PUBLISH);
+        Ok(head)
     }
 
     /// Every live branch, sorted by name.

@@ -27,4 +27,19 @@ pub struct Sidecar {
     pub created_at: u64,
     /// After this instant (ms) a still-present sidecar belongs to a dead writer.
     pub deadline: u64,
+    /// The detached versions the writer staged, recorded by rewriting the sidecar once after
+    /// step B (empty if it died before that: `recover` then finds them by the op id stamped
+    /// in each version's Lance transaction properties).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub staged: BTreeMap<String, Pin>,
+}
+
+/// The Lance transaction property carrying the op id of the write that made a version.
+pub const OP_ID_PROPERTY: &str = "omnigraph.op_id";
+
+tokio::task_local! {
+    /// The op id of the write whose step B runs in this task; `Tables::commit_detached`
+    /// stamps it on every version it commits. (Staging must run in the writer's task, not in
+    /// a spawned one, for the stamp to be seen.)
+    pub(crate) static CURRENT_OP_ID: String;
 }

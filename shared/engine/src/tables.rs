@@ -25,7 +25,9 @@ use object_store::ObjectStore;
 use omnigraph_manifest::Pin;
 
 use crate::counting_store::{CountingStore, ObjectCounters};
+use crate::failpoints::failpoint;
 use crate::pinned_handler::PinnedLocations;
+use crate::sidecar::{CURRENT_OP_ID, OP_ID_PROPERTY};
 use crate::EngineError;
 
 /// Wraps every object store Lance builds so its requests are counted.
@@ -214,8 +216,18 @@ impl Tables {
         &self,
         uri: &str,
         base: &Arc<Dataset>,
-        transaction: Transaction,
+        mut transaction: Transaction,
     ) -> Result<(Arc<Dataset>, Pin), EngineError> {
+        // Stamp the writing operation's id, so `recover` can find a dead writer's versions.
+        if let Ok(op_id) = CURRENT_OP_ID.try_with(Clone::clone) {
+            let mut props = transaction
+                .transaction_properties
+                .as_deref()
+                .cloned()
+                .unwrap_or_default();
+            props.insert(OP_ID_PROPERTY.to_string(), op_id);
+            transaction.transaction_properties = Some(Arc::new(props));
+        }
         let committed = CommitBuilder::new(base.clone())
             .with_store_params(self.params.clone())
             .with_session(self.session.clone())
@@ -228,6 +240,7 @@ impl Tables {
         let committed = Arc::new(committed);
         self.remember(uri, &committed);
         let pin = pin_of(&committed).await?;
+        failpoint!(WRITE_AFTER_TABLE_COMMIT);
         Ok((committed, pin))
     }
 }

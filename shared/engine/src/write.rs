@@ -3,7 +3,8 @@
 //! ```text
 //! A  read the head (version N); plan and validate against it;
 //!    PUT __recovery/<op id>.json (the sidecar)
-//! B  per written table: stage + detached Lance commit on the pinned version
+//! B  per written table: stage + detached Lance commit on the pinned version (each version
+//!    stamped with the op id); then rewrite the sidecar once with the staged pins
 //! C  put the commit item (put-if-absent), then CAS the head N -> N+1 with the new pins
 //! D  delete the sidecar; acknowledge
 //! ```
@@ -25,7 +26,8 @@ use serde::Serialize;
 
 use crate::clock::{next_ulid, now_ms};
 use crate::engine::{Engine, ReadTarget, Snapshot};
-use crate::sidecar::Sidecar;
+use crate::failpoints::failpoint;
+use crate::sidecar::{Sidecar, CURRENT_OP_ID};
 use crate::{EngineError, ManifestConflict};
 
 /// How long a writer keeps retrying after losing the head to an overlapping writer.
@@ -149,6 +151,7 @@ impl Engine {
             tables: planned.write_set.iter().cloned().collect(),
             created_at: now_ms(),
             deadline: now_ms() + DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+            staged: BTreeMap::new(),
         };
         let sidecar_path = layout.sidecar(&op_id);
         let body = serde_json::to_vec(&sidecar)
@@ -157,13 +160,30 @@ impl Engine {
             mode: PutMode::Create,
             ..Default::default()
         };
+        failpoint!(WRITE_BEFORE_SIDECAR);
         self.store
             .put_opts(&sidecar_path, PutPayload::from(body), opts)
             .await
             .map_err(EngineError::from)?;
+        failpoint!(WRITE_AFTER_SIDECAR);
 
-        // B: stage and commit detached.
-        let new_pins = op.apply(self, &snapshot, &planned).await?;
+        // B: stage and commit detached (each version stamped with the op id), then record
+        // the staged versions in the sidecar so `recover` can remove them precisely.
+        let new_pins = CURRENT_OP_ID
+            .scope(op_id.clone(), op.apply(self, &snapshot, &planned))
+            .await?;
+        failpoint!(WRITE_AFTER_STAGE);
+        let staged = Sidecar {
+            staged: new_pins.clone(),
+            ..sidecar
+        };
+        let body = serde_json::to_vec(&staged)
+            .map_err(|e| EngineError::internal(format!("sidecar encoding: {e}")))?;
+        self.store
+            .put(&sidecar_path, PutPayload::from(body))
+            .await
+            .map_err(EngineError::from)?;
+        failpoint!(WRITE_AFTER_SIDECAR_REWRITE);
 
         // C: commit item, then the head CAS (re-published on a newer head when disjoint).
         let mut base = Head {
@@ -194,6 +214,7 @@ impl Engine {
                 .put_commit(&commit)
                 .await
                 .map_err(EngineError::from)?;
+            failpoint!(WRITE_AFTER_COMMIT_ITEM);
             let new_head = Head {
                 version: 0,
                 commit_id: commit.id.clone(),
@@ -206,10 +227,12 @@ impl Engine {
                 .await
             {
                 Ok(head) => {
+                    failpoint!(WRITE_AFTER_HEAD_CAS);
                     // D: the operation is acknowledged; the sidecar is no longer needed.
                     if let Err(e) = self.store.delete(&sidecar_path).await {
                         tracing::warn!(error = %e, op_id, "sidecar not deleted; recover will");
                     }
+                    failpoint!(WRITE_AFTER_SIDECAR_DELETE);
                     return Ok(WriteOutcome {
                         branch: branch.clone(),
                         version: head.version,
