@@ -146,6 +146,15 @@ pub enum Command {
         #[arg(long)]
         schema: Option<PathBuf>,
     },
+    /// Resolve the crash sidecars of dead writers (past their deadline).
+    Recover {
+        /// Report what would be done without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// The current time: milliseconds since the epoch or RFC 3339 (default: the clock).
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Print the version.
     Version,
 }

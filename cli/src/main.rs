@@ -184,6 +184,9 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         }
         Command::Branch(cmd) => graph::branch_cmd(&engine, &g, cmd).await?,
         Command::Commit(cmd) => graph::commit_cmd(&engine, &g, cmd).await?,
+        Command::Recover { dry_run, now } => {
+            commands::recover::run(&engine, &g, now.as_deref(), *dry_run).await?
+        }
         Command::Schema(SchemaCommand::Show { branch }) => {
             graph::schema_show(&engine, &g, branch).await?
         }

@@ -4,3 +4,4 @@ pub mod graph;
 pub mod mutate;
 pub mod offline;
 pub mod query;
+pub mod recover;
