@@ -4,6 +4,7 @@
 
 mod api;
 mod cli;
+mod crash;
 mod engine_aws;
 mod engine_core;
 mod lance_guards;
