@@ -84,7 +84,8 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
         Command::Version => {
             return Ok(Outcome::Value(
-                serde_json::json!({"omnigraph": env!("CARGO_PKG_VERSION")}),
+                serde_json::json!({"omnigraph": env!("CARGO_PKG_VERSION"),
+                    "failpoints": omnigraph_engine::failpoints::ENABLED}),
             ))
         }
         Command::Lint {

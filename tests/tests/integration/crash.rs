@@ -138,6 +138,14 @@ fn template() -> &'static Path {
     TEMPLATE
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
+            let version = cli(dir.path(), None, &["version"]);
+            ok(&version);
+            let version: serde_json::Value = serde_json::from_slice(&version.stdout).unwrap();
+            assert_eq!(
+                version["failpoints"], true,
+                "the omnigraph binary was built without failpoints (a `cargo build -p \
+                 omnigraph-cli` replaced it?): rebuild with `cargo build --workspace`"
+            );
             ok(&cli(
                 dir.path(),
                 None,
@@ -296,16 +304,19 @@ enum Writer {
     LoadAppend,
     LoadOverwrite,
     LoadMerge,
+    /// A `.gq` mutation writing three tables (insert, insert edge, delete with cascade).
+    Mutate,
     BranchCreate,
     /// `load --branch feat --from main`: a branch create, then a load on the new branch.
     LoadNewBranch,
 }
 
 impl Writer {
-    const ALL: [Writer; 5] = [
+    const ALL: [Writer; 6] = [
         Writer::LoadAppend,
         Writer::LoadOverwrite,
         Writer::LoadMerge,
+        Writer::Mutate,
         Writer::BranchCreate,
         Writer::LoadNewBranch,
     ];
@@ -317,6 +328,15 @@ impl Writer {
             Writer::LoadAppend => v(&["load", "--mode", "append", "--data", &i.append]),
             Writer::LoadOverwrite => v(&["load", "--mode", "overwrite", "--data", &i.overwrite]),
             Writer::LoadMerge => v(&["load", "--mode", "merge", "--data", &i.merge]),
+            Writer::Mutate => v(&[
+                "mutate",
+                "-e",
+                "query m($h: String) { insert Person { handle: $h, name: \"Hal\" } \
+                 insert WorksAt { from: $h, to: \"acme\", role: \"intern\" } \
+                 delete Person where handle = \"cat\" }",
+                "--params",
+                r#"{"h": "hal"}"#,
+            ]),
             Writer::BranchCreate => v(&["branch", "create", "feat"]),
             Writer::LoadNewBranch => v(&[
                 "load", "--mode", "append", "--data", &i.append, "--branch", "feat", "--from",
@@ -512,7 +532,9 @@ fn expected_hits(writer: Writer) -> BTreeSet<&'static str> {
     ];
     let branch = [BRANCH_CREATE_BEFORE_PUBLISH, BRANCH_CREATE_AFTER_PUBLISH];
     match writer {
-        Writer::LoadAppend | Writer::LoadOverwrite | Writer::LoadMerge => write.into(),
+        Writer::LoadAppend | Writer::LoadOverwrite | Writer::LoadMerge | Writer::Mutate => {
+            write.into()
+        }
         Writer::BranchCreate => branch.into(),
         Writer::LoadNewBranch => write.into_iter().chain(branch).collect(),
     }
@@ -533,6 +555,12 @@ async fn crash_load_overwrite() {
 #[tokio::test]
 async fn crash_load_merge() {
     let w = Writer::LoadMerge;
+    assert_eq!(crash_writer(w).await, expected_hits(w));
+}
+
+#[tokio::test]
+async fn crash_mutate() {
+    let w = Writer::Mutate;
     assert_eq!(crash_writer(w).await, expected_hits(w));
 }
 
