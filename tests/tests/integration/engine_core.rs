@@ -496,7 +496,7 @@ pub async fn race(engine: Arc<Engine>, g: GraphId, writers: usize) {
 }
 
 #[tokio::test]
-async fn disjoint_writers_rebase_instead_of_failing() {
+async fn a_second_engine_writes_on_top_of_the_first_engines_write() {
     let dir = tempfile::tempdir().unwrap();
     let engine = local_engine(dir.path()).await;
     let g = graph("disjoint");
@@ -504,9 +504,9 @@ async fn disjoint_writers_rebase_instead_of_failing() {
     // a second engine (another process) on the same store
     let other = local_engine(dir.path()).await;
     let snap = engine.snapshot(&g, &main_branch()).await.unwrap();
-    // the other writer wins a version in between our snapshot and our publish by writing
-    // a different table; simulate by writing through it first, then writing with ours on
-    // the stale cached head (the object manifest store probes forward and rebases).
+    // The other engine writes a different table first; ours still has the old head cached,
+    // so its write must probe forward to the new head and keep the other write's pins.
+    // (This does not exercise the CAS-lost rebase path: step A re-reads the head.)
     other
         .execute_write(&g, &BranchName::main(), "o", &append(&["x"]))
         .await
