@@ -94,6 +94,12 @@ export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 # --- 4. format, lint, tests ----------------------------------------------------------------
+# Test and binary executables from builds of other clones/commits pile up in the shared target
+# dir (cargo never deletes them); drop those untouched for three days. Libraries are kept.
+if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
+    find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -mtime +3 -delete
+fi
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -4,6 +4,8 @@
 //! Tests that need AWS stand-ins call [`moto_endpoint`], which fails loudly when the server is
 //! not configured or not reachable: a test never silently skips its real part.
 
+pub mod embedding_server;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::clock::{next_ulid, now_ms};
 use crate::counting_store::CountingStore;
+use crate::embedding::{EmbeddingProvider, HttpEmbeddingProvider};
 use crate::layout::GraphLayout;
 use crate::location::StoreLocation;
 use crate::stats::{OpStats, StatsStart};
@@ -79,6 +80,7 @@ pub struct Engine {
     pub(crate) manifest: Arc<dyn ManifestStore>,
     pub(crate) tables: Tables,
     catalogs: Mutex<HashMap<(GraphId, String), Arc<Catalog>>>,
+    embedding: Option<Arc<dyn EmbeddingProvider>>,
 }
 
 impl Engine {
@@ -95,7 +97,13 @@ impl Engine {
                 Arc::new(DynamoManifestStore::from_env(table).await)
             }
         };
-        Ok(Self::with_parts(location, store, root, manifest))
+        let engine = Self::with_parts(location, store, root, manifest);
+        // The embedding provider is configured by the environment (docs/operations.md).
+        match HttpEmbeddingProvider::from_env() {
+            Ok(Some(p)) => Ok(engine.with_embedding(Arc::new(p))),
+            Ok(None) => Ok(engine),
+            Err(e) => Err(EngineError::internal(e.to_string())),
+        }
     }
 
     /// Assembles an engine from parts (tests use this to inject a manifest store).
@@ -113,7 +121,19 @@ impl Engine {
             manifest,
             tables,
             catalogs: Mutex::new(HashMap::new()),
+            embedding: None,
         }
+    }
+
+    /// Uses `provider` for `@embed` targets and `String` queries of `nearest`.
+    pub fn with_embedding(mut self, provider: Arc<dyn EmbeddingProvider>) -> Self {
+        self.embedding = Some(provider);
+        self
+    }
+
+    /// The configured embedding provider, if any.
+    pub fn embedding(&self) -> Option<&Arc<dyn EmbeddingProvider>> {
+        self.embedding.as_ref()
     }
 
     pub fn manifest(&self) -> &Arc<dyn ManifestStore> {

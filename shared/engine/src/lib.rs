@@ -9,6 +9,7 @@
 mod append;
 mod clock;
 mod counting_store;
+pub mod embedding;
 mod engine;
 mod error;
 mod exec;
@@ -16,6 +17,7 @@ pub mod failpoints;
 mod history;
 mod layout;
 mod load;
+mod load_embed;
 mod location;
 mod mutate;
 mod pinned_handler;

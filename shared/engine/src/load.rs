@@ -323,12 +323,14 @@ impl Operation for LoadJsonl {
     }
 
     async fn plan(&self, engine: &Engine, snapshot: &Snapshot) -> Result<Planned, EngineError> {
-        let records = self.parse_lines(snapshot)?;
-        if records.iter().any(|r| !r.embed_pending.is_empty()) {
-            return Err(EngineError::bad_request(
-                "E-R001: this graph has no embedding provider configured; supply vectors explicitly",
-            ));
-        }
+        let mut records = self.parse_lines(snapshot)?;
+        crate::load_embed::fill_record_embeddings(
+            engine,
+            &snapshot.catalog,
+            &mut records,
+            |c, l, m| line_error(c, l, m, None),
+        )
+        .await?;
         let grouped = self.resolve_ids(engine, snapshot, records).await?;
         let mut read_set = BTreeSet::new();
         self.check_endpoints(engine, snapshot, &grouped, &mut read_set)

@@ -11,6 +11,15 @@ pub struct CodeInfo {
     pub meaning: &'static str,
 }
 
+/// Codes only the engine can raise: they need committed rows, the whole input, or run-time
+/// values (duplicates across rows, endpoints, cardinality, overwrite orphans, embeddings,
+/// overflow, zero vectors, parameter ranges). Their cases live in the engine's integration
+/// suite (`tests/tests/integration/diagnostics.rs`); this crate's suite covers every other code.
+pub const ENGINE_RAISED: &[&str] = &[
+    "E-D009", "E-D010", "E-D011", "E-D014", "E-D015", "E-R001", "E-R002", "E-R003", "E-R004",
+    "E-R005",
+];
+
 /// Every diagnostic code, in table order.
 pub const CODES: &[CodeInfo] = &[
     CodeInfo { code: "E-P001", severity: Severity::Error, meaning: "invalid character or invalid UTF-8" },

@@ -200,6 +200,8 @@ pub struct TextPredicate {
     /// Edit distance for `fuzzy` (literal or parameter; parameter must be 0..=2 at run time,
     /// else E-R005). `None` for the other functions; defaults to 2 for `fuzzy`.
     pub edits: Option<Operand>,
+    /// Where run-time errors about `edits` point: the argument, or the call when defaulted.
+    pub edits_span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -226,6 +228,8 @@ pub struct Expand {
     pub max_hops: u32,
     /// Edge variable (`$a $k:e $b`), bound to each matching edge. Only with hops `{1,1}`.
     pub edge_var: Option<VarRef>,
+    /// The traversal in the source (run-time hop and expansion errors point here).
+    pub span: Span,
 }
 
 /// Direction of an expansion relative to its `from` variable.
@@ -300,6 +304,8 @@ pub enum Expr {
     Agg {
         func: AggFunc,
         arg: Box<Expr>,
+        /// The aggregate call (run-time overflow errors point here).
+        span: Span,
     },
     /// `search`/`fuzzy`/`match_text` as a Boolean value (not a filter).
     Text {
@@ -319,12 +325,16 @@ pub enum Expr {
         prop: String,
         dim: u32,
         query: Operand,
+        /// The query argument (E-R001 / E-R002 / E-R004 point here).
+        query_span: Span,
     },
     /// `rrf(r1, r2, k)`: only valid as the ranking (value computed by the ranking step).
     Rrf {
         r1: Box<Expr>,
         r2: Box<Expr>,
         k: Operand,
+        /// The `k` argument, or the call when defaulted (E-R005 points here).
+        k_span: Span,
     },
     /// Reference to an output column (an alias used in `order`).
     Column {

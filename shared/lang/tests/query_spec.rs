@@ -343,7 +343,7 @@ fn b4_rrf() {
     let gq = "query hybrid($v: Vector(3), $q: String) {\n    match { $d: Doc }\n    return { $d.slug, rrf(nearest($d.emb, $v), bm25($d.body, $q)) as score }\n    order { score }\n    limit 3\n}\n";
     let p = read(SCHEMA_B, gq);
     match &p.ranking.as_ref().unwrap().expr {
-        ir::Expr::Rrf { r1, r2, k } => {
+        ir::Expr::Rrf { r1, r2, k, .. } => {
             assert!(matches!(**r1, ir::Expr::Nearest { .. }));
             assert!(matches!(**r2, ir::Expr::Bm25 { .. }));
             assert_eq!(*k, ir::Operand::Literal(Value::I64(60)));

@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod crash;
+mod diagnostics;
 mod engine_aws;
 mod engine_core;
 mod lance_guards;

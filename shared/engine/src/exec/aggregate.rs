@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use omnigraph_lang::ir::{Aggregate, Expr, TieBreak};
 use omnigraph_lang::query::ast::AggFunc;
+use omnigraph_lang::span::Span;
 use omnigraph_lang::types::{Core, ScalarType};
 use omnigraph_lang::value::Value;
 
@@ -36,6 +37,7 @@ impl Exec<'_> {
         &self,
         func: AggFunc,
         arg: &Expr,
+        span: Span,
         result_core: Option<&Core>,
         members: &[usize],
         rows: &[Box<[u32]>],
@@ -96,8 +98,9 @@ impl Exec<'_> {
                     }
                     let unsigned = matches!(result_core, Some(Core::Scalar(ScalarType::U64)));
                     let overflow = || {
-                        self.env.runtime_error(
+                        self.env.runtime_error_at(
                             "E-R003",
+                            span,
                             format!("integer overflow in `sum`: the total {sum} does not fit"),
                         )
                     };
@@ -149,11 +152,17 @@ impl Exec<'_> {
             }
             for &a in &agg.aggregates {
                 let p = &plan.projections[a];
-                let Expr::Agg { func, arg } = &p.expr else {
+                let Expr::Agg { func, arg, span } = &p.expr else {
                     return Err(EngineError::internal("aggregate column without aggregate"));
                 };
-                vals[a] =
-                    self.aggregate(*func, arg, p.ty.as_ref().map(|t| &t.core), members, &rows)?;
+                vals[a] = self.aggregate(
+                    *func,
+                    arg,
+                    *span,
+                    p.ty.as_ref().map(|t| &t.core),
+                    members,
+                    &rows,
+                )?;
             }
             out.push(vals);
         }

@@ -55,8 +55,9 @@ pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool
                         _ => -1,
                     };
                     if !(0..=2).contains(&e) {
-                        return Err(env.runtime_error(
+                        return Err(env.runtime_error_at(
                             "E-R005",
+                            pred.edits_span,
                             format!(
                                 "the edit distance of `fuzzy` must be 0, 1 or 2, got {}",
                                 v.message_text()
@@ -127,11 +128,15 @@ impl Exec<'_> {
                 Ok(Value::F64(stats.score(field)))
             }
             Expr::Nearest {
-                var, prop, query, ..
+                var,
+                prop,
+                query,
+                query_span,
+                ..
             } => {
                 let s = self.slot(scope, *var)?;
                 let r = self.bound_row(s, row)?;
-                let q = self.env.query_vector(query)?;
+                let q = self.env.query_vector(query, *query_span)?;
                 match self.tables[s].value(r, prop)? {
                     Value::Vector(v) => Ok(Value::F64(cosine_distance(&v, &q))),
                     _ => Ok(Value::Null),

@@ -15,6 +15,7 @@ mod adjacency;
 mod aggregate;
 mod cache;
 pub(crate) mod compare;
+mod embed_query;
 mod filter;
 mod limits;
 mod order;
@@ -99,7 +100,8 @@ pub struct Env {
     pub params: Params,
     pub now: i64,
     source: String,
-    anchor: Span,
+    /// `nearest` text queries already embedded (see `embed_query`).
+    embedded: embed_query::EmbeddedQueries,
 }
 
 impl Env {
@@ -112,45 +114,49 @@ impl Env {
         }
     }
 
-    /// A runtime error with a diagnostic at the query's name.
-    pub fn runtime_error(&self, code: &'static str, message: String) -> EngineError {
-        diagnostics_error(
-            &self.source,
-            &[Diagnostic::error(code, self.anchor, message)],
-        )
+    /// A run-time diagnostic at `span` of the query source.
+    pub fn runtime_error_at(&self, code: &'static str, span: Span, message: String) -> EngineError {
+        diagnostics_error(&self.source, &[Diagnostic::error(code, span, message)])
     }
 
     /// The query vector of `nearest` in `f64`.
-    pub fn query_vector(&self, op: &Operand) -> Result<Vec<f64>, EngineError> {
+    pub fn query_vector(&self, op: &Operand, span: Span) -> Result<Vec<f64>, EngineError> {
         let v = self.operand(op);
-        let q: Vec<f64> =
-            match &v {
-                Value::Vector(xs) => xs.iter().map(|x| f64::from(*x)).collect(),
-                Value::List(xs) => xs
-                    .iter()
-                    .map(|x| match x {
-                        Value::F32(f) => Ok(f64::from(*f)),
-                        Value::F64(f) => Ok(*f),
-                        Value::I32(i) => Ok(f64::from(*i)),
-                        Value::I64(i) => Ok(*i as f64),
-                        Value::U32(i) => Ok(f64::from(*i)),
-                        Value::U64(i) => Ok(*i as f64),
-                        _ => Err(EngineError::internal("non-numeric vector component")),
-                    })
-                    .collect::<Result<_, _>>()?,
-                Value::String(_) => return Err(self.runtime_error(
+        let q: Vec<f64> = match &v {
+            Value::Vector(xs) => xs.iter().map(|x| f64::from(*x)).collect(),
+            Value::List(xs) => xs
+                .iter()
+                .map(|x| match x {
+                    Value::F32(f) => Ok(f64::from(*f)),
+                    Value::F64(f) => Ok(*f),
+                    Value::I32(i) => Ok(f64::from(*i)),
+                    Value::I64(i) => Ok(*i as f64),
+                    Value::U32(i) => Ok(f64::from(*i)),
+                    Value::U64(i) => Ok(*i as f64),
+                    _ => Err(EngineError::internal("non-numeric vector component")),
+                })
+                .collect::<Result<_, _>>()?,
+            Value::String(_) => match self.embedded.get(&span.start) {
+                Some(v) => v.clone(),
+                None => return Err(self.runtime_error_at(
                     "E-R001",
+                    span,
                     "cannot embed the query text of `nearest`: no embedding provider is configured"
                         .into(),
                 )),
-                _ => {
-                    return Err(self
-                        .runtime_error("E-R004", "the query vector of `nearest` is null".into()))
-                }
-            };
+            },
+            _ => {
+                return Err(self.runtime_error_at(
+                    "E-R004",
+                    span,
+                    "the query vector of `nearest` is null".into(),
+                ))
+            }
+        };
         if q.iter().all(|x| *x == 0.0) {
-            return Err(self.runtime_error(
+            return Err(self.runtime_error_at(
                 "E-R004",
+                span,
                 "the query vector of `nearest` is a zero vector".into(),
             ));
         }
@@ -236,17 +242,19 @@ impl Engine {
         };
         let bound = bind_params(&query.params, query.name_span, params)
             .map_err(|d| diagnostics_error(source, &d))?;
-        let env = Env {
+        let mut env = Env {
             params: bound,
             now: i64::try_from(now_ms()).unwrap_or(i64::MAX),
             source: source.to_string(),
-            anchor: query.name_span,
+            embedded: Default::default(),
         };
+        embed_query::embed_text_queries(self, &plan, &mut env).await?;
         let mut exps = Vec::new();
         walk_expansions(&plan.pattern, &mut exps);
         if let Some(e) = exps.iter().find(|e| e.max_hops > limits.max_hops) {
-            return Err(env.runtime_error(
+            return Err(env.runtime_error_at(
                 "E-T015",
+                e.span,
                 format!(
                     "hop bound {} of `{}` exceeds this engine's maximum of {}",
                     e.max_hops, e.edge_type, limits.max_hops

@@ -121,7 +121,7 @@ impl Exec<'_> {
         };
         match (&plan.ranking, kind) {
             (Some(r), Some(RankKind::Rrf)) => {
-                let Expr::Rrf { r1, r2, k } = &r.expr else {
+                let Expr::Rrf { r1, r2, k, k_span } = &r.expr else {
                     return Err(EngineError::internal("rrf ranking without rrf"));
                 };
                 let kv = self.env.operand(k);
@@ -133,8 +133,9 @@ impl Exec<'_> {
                     _ => 0,
                 };
                 if k < 1 {
-                    return Err(self.env.runtime_error(
+                    return Err(self.env.runtime_error_at(
                         "E-R005",
+                        *k_span,
                         format!(
                             "the `k` of `rrf` must be at least 1, got {}",
                             kv.message_text()

@@ -8,12 +8,14 @@ use omnigraph_lang::data::{msg_endpoints_changed, msg_id_invalid, msg_required_m
 use omnigraph_lang::ir::{Assignment, Condition, Operand, Statement};
 use omnigraph_lang::query::ast::CmpOp;
 use omnigraph_lang::span::Span;
+use omnigraph_lang::types::Core;
 use omnigraph_lang::value::Value;
 
 use super::values::{convert, row_checks};
 use super::working::{Row, Working};
 use super::Run;
 use crate::clock::next_ulid;
+use crate::embedding::embed_checked;
 use crate::exec::compare::holds;
 use crate::EngineError;
 
@@ -87,7 +89,7 @@ impl Run<'_> {
             } => {
                 let ty = self.type_def(table)?;
                 let mut values = self.assigned(assignments, *span)?;
-                self.embed_rule(&ty, assignments, *span)?;
+                self.fill_embeddings(&ty, &mut values, *span).await?;
                 for p in &ty.properties {
                     let v = values.entry(p.name.clone()).or_insert(Value::Null);
                     if v.is_null() && !p.ty.nullable {
@@ -162,8 +164,7 @@ impl Run<'_> {
                 ..
             } => {
                 let ty = self.type_def(table)?;
-                let values = self.assigned(assignments, *span)?;
-                let props: Vec<String> = values.keys().cloned().collect();
+                let mut values = self.assigned(assignments, *span)?;
                 for p in &ty.properties {
                     if let Some(v) = values.get(&p.name) {
                         if v.is_null() && !p.ty.nullable {
@@ -178,7 +179,8 @@ impl Run<'_> {
                 let wt = work.table(self.engine, self.snapshot, table).await?;
                 let ids = self.matching(&wt.rows, conditions);
                 if !ids.is_empty() {
-                    self.embed_rule(&ty, assignments, *span)?;
+                    self.fill_embeddings(&ty, &mut values, *span).await?;
+                    let props: Vec<String> = values.keys().cloned().collect();
                     row_checks(&ty, &values, Some(&props))
                         .map_err(|(c, m)| self.fail(c, *span, m))?;
                     wt.dirty = true;
@@ -307,25 +309,45 @@ impl Run<'_> {
             .collect()
     }
 
-    /// An `@embed` target whose source is written must be computed: no provider here.
-    fn embed_rule(
+    /// Computes every `@embed` target whose source is assigned a non-null text and which is
+    /// not assigned itself (E-R001 without a working provider, E-R002 on a wrong dimension).
+    async fn fill_embeddings(
         &self,
         ty: &TypeDef,
-        assignments: &[Assignment],
+        values: &mut BTreeMap<String, Value>,
         span: Span,
     ) -> Result<(), EngineError> {
-        let assigned = |p: &str| assignments.iter().any(|a| a.prop == p);
         for (target, source) in ty.embeds() {
-            if assigned(source) && !assigned(target) {
-                return Err(self.fail(
-                    "E-R001",
-                    span,
-                    format!(
-                        "`{}.{target}` must be embedded from `{source}`, but this graph has no embedding provider configured; assign `{target}` explicitly",
-                        ty.name
-                    ),
-                ));
+            if values.contains_key(target) {
+                continue;
             }
+            let Some(Value::String(text)) = values.get(source) else {
+                continue;
+            };
+            let dim = ty
+                .properties
+                .iter()
+                .find(|p| p.name == target)
+                .and_then(|p| match p.ty.core {
+                    Core::Vector(n) => Some(n),
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    EngineError::internal(format!("`@embed` target `{target}` is not a vector"))
+                })?;
+            let what = format!("`{}.{target}` (from `{source}`)", ty.name);
+            let mut vectors = embed_checked(
+                self.engine.embedding().map(|p| p.as_ref()),
+                std::slice::from_ref(text),
+                dim,
+                &what,
+            )
+            .await
+            .map_err(|f| self.fail(f.code, span, f.message))?;
+            let v = vectors
+                .pop()
+                .ok_or_else(|| EngineError::internal("provider returned no vector"))?;
+            values.insert(target.to_string(), Value::Vector(v));
         }
         Ok(())
     }

@@ -1687,6 +1687,7 @@ impl<'a, 'd> Checker<'a, 'd> {
             min_hops: min,
             max_hops: max,
             edge_var,
+            span: t.span,
         })
     }
 }
@@ -2220,6 +2221,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     ir: ir::Expr::Agg {
                         func: *func,
                         arg: Box::new(a.ir),
+                        span: e.span,
                     },
                     ty: ETy::Val(result),
                 })
@@ -2430,6 +2432,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                     Func::Fuzzy => ir::TextFunc::Fuzzy,
                     _ => ir::TextFunc::MatchText,
                 };
+                let edits_span = args.get(2).map_or(span, |a| a.span);
                 let edits = if func == Func::Fuzzy {
                     Some(edits.unwrap_or(Operand::Literal(Value::I64(2))))
                 } else {
@@ -2443,6 +2446,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                             prop,
                             query,
                             edits,
+                            edits_span,
                         },
                     },
                     ty: ETy::Val(scalar(ScalarType::Bool)),
@@ -2531,6 +2535,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         prop,
                         dim: n,
                         query,
+                        query_span: a1.span,
                     },
                     ty: ETy::Val(scalar(ScalarType::F64).nullable()),
                 })
@@ -2576,6 +2581,7 @@ impl<'a, 'd> Checker<'a, 'd> {
                         r1: Box::new(r1.ir),
                         r2: Box::new(r2.ir),
                         k,
+                        k_span: args.get(2).map_or(span, |a| a.span),
                     },
                     ty: ETy::Val(scalar(ScalarType::F64)),
                 })
