@@ -3,8 +3,9 @@
 //! operations (init, snapshot; branches, commits and writes live in sibling modules).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -79,6 +80,8 @@ pub struct Engine {
     pub(crate) manifest: Arc<dyn ManifestStore>,
     pub(crate) tables: Tables,
     catalogs: Mutex<HashMap<(GraphId, String), Arc<Catalog>>>,
+    /// Milliseconds after its creation at which a writer's sidecar belongs to a dead writer.
+    sidecar_deadline_ms: AtomicU64,
 }
 
 impl Engine {
@@ -113,7 +116,22 @@ impl Engine {
             manifest,
             tables,
             catalogs: Mutex::new(HashMap::new()),
+            sidecar_deadline_ms: AtomicU64::new(
+                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+            ),
         }
+    }
+
+    /// How long after its creation a sidecar written by this engine counts as a dead writer's
+    /// (default [`crate::write::DEFAULT_SIDECAR_DEADLINE`]; deployments set it from
+    /// `OMNIGRAPH_RECOVERY_DEADLINE_SECS`, which must exceed the writer's own time limit).
+    pub fn set_sidecar_deadline(&self, deadline: Duration) {
+        let ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+        self.sidecar_deadline_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn sidecar_deadline(&self) -> Duration {
+        Duration::from_millis(self.sidecar_deadline_ms.load(Ordering::Relaxed))
     }
 
     pub fn manifest(&self) -> &Arc<dyn ManifestStore> {
