@@ -135,6 +135,15 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         if let Some(secs) = cli.target.recovery_deadline_secs {
             config.recovery_deadline_secs = secs;
         }
+        // One JSON summary line per request on stderr, as the functions log.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,omnigraph=info")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
         let service = omnigraph_api::Service::open(config)
             .await
             .map_err(CliError::Api)?;

@@ -169,7 +169,10 @@ fn query_result(value: Value) -> Result<QueryResult, CliError> {
     let snapshot = SnapshotRef {
         branch: BranchName::new(snap["branch"].as_str().ok_or_else(|| bad("snapshot"))?)?,
         version: snap["version"].as_u64().ok_or_else(|| bad("snapshot"))?,
-        commit: snap["commit"].as_str().ok_or_else(|| bad("snapshot"))?.to_string(),
+        commit: snap["commit"]
+            .as_str()
+            .ok_or_else(|| bad("snapshot"))?
+            .to_string(),
     };
     Ok(QueryResult {
         columns,
@@ -191,7 +194,9 @@ pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
         Command::Init { schema } => {
             let schema = offline::read_source(schema)?;
             let body = json!({"graph": cli.target.graph, "schema": schema});
-            remote.call(Method::POST, "/graphs", &[], Some(&body)).await?
+            remote
+                .call(Method::POST, "/graphs", &[], Some(&body))
+                .await?
         }
         Command::Load {
             data,

@@ -227,9 +227,10 @@ fn authorize(head: &Head, options: &ServeOptions) -> Result<(), ApiError> {
     let Some(token) = &options.token else {
         return Ok(());
     };
-    let presented = head
-        .header("authorization")
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let presented = head.header("authorization").and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+    });
     if presented.is_some_and(|p| constant_time_eq(p.trim().as_bytes(), token.as_bytes())) {
         Ok(())
     } else {
@@ -292,7 +293,11 @@ async fn write_response(
     keep_alive: bool,
 ) -> std::io::Result<()> {
     let body = response.body.to_string();
-    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -12,9 +12,8 @@ use crate::routes::{FunctionKind, PathParams, RouteId};
 use crate::service::Service;
 use crate::wire::{
     CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, HealthResponse, InitRequest,
-    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest,
-    MutateResponse, QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse,
-    SnapshotTable, TableRows,
+    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse,
+    QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse, SnapshotTable, TableRows,
 };
 
 /// The manifest record namespace of answered idempotent mutations.
@@ -328,11 +327,7 @@ impl Service {
         let req: MutateRequest = call.body()?;
         let branch = branch_or_main(req.branch.as_deref())?;
         let record_key = match req.idempotency_key.as_deref() {
-            Some("") => {
-                return Err(ApiError::bad_request(
-                    "`idempotency_key` must not be empty",
-                ))
-            }
+            Some("") => return Err(ApiError::bad_request("`idempotency_key` must not be empty")),
             Some(key) => Some(format!("{branch}/{key}")),
             None => None,
         };
@@ -384,7 +379,11 @@ impl Service {
     }
 
     async fn recover(&self, call: &Call) -> Result<Value, ApiError> {
-        let dry_run = call.body.get("dry_run").and_then(Value::as_bool).unwrap_or(false);
+        let dry_run = call
+            .body
+            .get("dry_run")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let graph = call.path.get("graph").map(GraphId::new).transpose()?;
         crate::maintenance::recover(self, graph, dry_run).await
     }

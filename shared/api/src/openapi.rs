@@ -112,12 +112,7 @@ fn operation(id: RouteId, g: &mut SchemaGenerator) -> Operation {
         ),
         RouteId::GetCommit => op("One commit", None, schema::<CommitDoc>(g), &[]),
         // Direct invoke and schedule only; never in the HTTP route table.
-        RouteId::Recover => op(
-            "Sweep crash sidecars",
-            None,
-            json!({"type": "object"}),
-            &[],
-        ),
+        RouteId::Recover => op("Sweep crash sidecars", None, json!({"type": "object"}), &[]),
     }
 }
 

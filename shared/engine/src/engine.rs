@@ -117,7 +117,7 @@ impl Engine {
             tables,
             catalogs: Mutex::new(HashMap::new()),
             sidecar_deadline_ms: AtomicU64::new(
-                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
             ),
         }
     }
