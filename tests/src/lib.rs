@@ -84,7 +84,17 @@ pub fn unique_name(prefix: &str) -> String {
 
 /// The `omnigraph` CLI binary built beside this test binary (`target/<profile>/omnigraph`).
 /// `scripts/test.sh` builds every workspace binary before running tests.
+/// `OMNIGRAPH_BIN_DIR`, when set, names another directory holding the binaries (worktrees
+/// sharing one target directory overwrite each other's `target/debug/omnigraph`).
 pub fn omnigraph_bin() -> Result<std::path::PathBuf, String> {
+    if let Some(dir) = std::env::var_os("OMNIGRAPH_BIN_DIR") {
+        let bin = std::path::PathBuf::from(dir).join("omnigraph");
+        return if bin.is_file() {
+            Ok(bin)
+        } else {
+            Err(format!("{} is missing (OMNIGRAPH_BIN_DIR)", bin.display()))
+        };
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/<profile>/deps/<test binary> -> target/<profile>/omnigraph
     let profile_dir = exe
