@@ -51,6 +51,16 @@ pub struct Target {
     /// The actor recorded on commits.
     #[arg(long, global = true, env = "OMNIGRAPH_ACTOR", default_value = "cli")]
     pub actor: String,
+    /// A deployed API (or `omnigraph serve`) to send the command to instead of a local store.
+    #[arg(long, global = true, env = "OMNIGRAPH_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Bearer token for --endpoint (and the token `serve` requires, when given).
+    #[arg(long, global = true, env = "OMNIGRAPH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Seconds after which a crash sidecar this process writes counts as a dead writer's
+    /// (must exceed the longest write).
+    #[arg(long, global = true, env = "OMNIGRAPH_RECOVERY_DEADLINE_SECS")]
+    pub recovery_deadline_secs: Option<u64>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +164,18 @@ pub enum Command {
         /// The current time: milliseconds since the epoch or RFC 3339 (default: the clock).
         #[arg(long)]
         now: Option<String>,
+    },
+    /// Serve the deployed API's routes over the embedded engine on a local address.
+    Serve {
+        /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Largest request body accepted (bytes).
+        #[arg(long, env = "OMNIGRAPH_MAX_BODY_BYTES", default_value_t = omnigraph_api::DEFAULT_MAX_BODY_BYTES)]
+        max_body_bytes: usize,
+        /// Most rows a query answers.
+        #[arg(long, env = "OMNIGRAPH_MAX_ROWS", default_value_t = omnigraph_api::DEFAULT_MAX_ROWS)]
+        max_rows: usize,
     },
     /// Print the version.
     Version,

@@ -1,10 +1,14 @@
-//! The `omnigraph` command-line interface: the embedded engine on a local directory or S3.
+//! The `omnigraph` command-line interface: the embedded engine on a local directory or S3, a
+//! deployed API (`--endpoint`), or a local HTTP endpoint over the embedded engine (`serve`).
 //!
-//! Owns argument parsing, output formatting and exit codes; every operation is an engine call.
+//! Owns argument parsing, output formatting and exit codes; every operation is an engine call
+//! or, in remote mode, one HTTP request.
 
 mod args;
 mod commands;
 mod output;
+mod remote;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
             print_value(&value, format);
             ExitCode::SUCCESS
         }
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Query(result)) => {
             query::print(&result, format);
             ExitCode::SUCCESS
@@ -61,8 +66,10 @@ fn main() -> ExitCode {
     }
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Value(serde_json::Value),
+    /// Nothing to print (`serve` after it stopped).
+    Done,
     /// A read query's rows, printed in the chosen format.
     Query(omnigraph_engine::QueryResult),
     Lint {
@@ -76,7 +83,11 @@ async fn open(cli: &Cli) -> Result<(Engine, GraphId), CliError> {
     let location = StoreLocation::parse(&cli.target.store)?;
     let manifest = ManifestChoice::parse(&cli.target.manifest)?;
     let graph = GraphId::new(cli.target.graph.clone())?;
-    Ok((Engine::open(location, manifest).await?, graph))
+    let engine = Engine::open(location, manifest).await?;
+    if let Some(secs) = cli.target.recovery_deadline_secs {
+        engine.set_sidecar_deadline(std::time::Duration::from_secs(secs));
+    }
+    Ok((engine, graph))
 }
 
 async fn run(cli: &Cli) -> Result<Outcome, CliError> {
@@ -108,6 +119,43 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             return Ok(Outcome::Value(offline::plan(&accepted, schema)?));
         }
         _ => {}
+    }
+    if let Some(endpoint) = &cli.target.endpoint {
+        return remote::run(cli, endpoint).await;
+    }
+    if let Command::Serve {
+        bind,
+        max_body_bytes,
+        max_rows,
+    } = &cli.command
+    {
+        let mut config = omnigraph_api::ApiConfig::new(&cli.target.store, &cli.target.manifest);
+        config.max_body_bytes = *max_body_bytes;
+        config.max_rows = *max_rows;
+        if let Some(secs) = cli.target.recovery_deadline_secs {
+            config.recovery_deadline_secs = secs;
+        }
+        // One JSON summary line per request on stderr, as the functions log.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,omnigraph=info")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
+        let service = omnigraph_api::Service::open(config)
+            .await
+            .map_err(CliError::Api)?;
+        let options = serve::ServeOptions {
+            bind: bind.clone(),
+            token: cli.target.token.clone().filter(|t| !t.is_empty()),
+            actor: cli.target.actor.clone(),
+        };
+        serve::run(service, options)
+            .await
+            .map_err(|e| CliError::Usage(format!("cannot serve on {bind}: {e}")))?;
+        return Ok(Outcome::Done);
     }
     let (engine, g) = open(cli).await?;
     let start = engine.stats_start();
@@ -211,7 +259,10 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 failed: r.has_errors,
             });
         }
-        Command::Version | Command::Lint { .. } | Command::Schema(SchemaCommand::Plan { .. }) => {
+        Command::Version
+        | Command::Serve { .. }
+        | Command::Lint { .. }
+        | Command::Schema(SchemaCommand::Plan { .. }) => {
             return Err(CliError::Usage("unreachable command routing".into()))
         }
     };

@@ -18,6 +18,8 @@ pub enum CliError {
         json: serde_json::Value,
     },
     Usage(String),
+    /// An error answered by an endpoint (remote mode) or the service.
+    Api(omnigraph_api::ApiError),
 }
 
 impl From<EngineError> for CliError {
@@ -77,6 +79,19 @@ pub fn report(err: CliError, format: Format) -> ExitCode {
                 eprintln!("{human}");
             }
             ExitCode::from(1)
+        }
+        CliError::Api(e) => {
+            use omnigraph_api::ErrorCode;
+            let code = match e.code {
+                ErrorCode::TooManyRequests | ErrorCode::Unavailable | ErrorCode::Internal => 3,
+                _ => 1,
+            };
+            if format == Format::Json {
+                eprintln!("{}", e.to_json());
+            } else {
+                eprintln!("error: {}", e.message);
+            }
+            ExitCode::from(code)
         }
         CliError::Engine(e) => {
             let code = match &e {

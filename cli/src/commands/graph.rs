@@ -24,6 +24,18 @@ pub async fn init(
     )
 }
 
+/// The JSONL input of `load`: a file, or standard input for `-`.
+pub fn read_data(data: &std::path::Path) -> Result<String, CliError> {
+    if data.as_os_str() == "-" {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        Ok(buf)
+    } else {
+        crate::commands::offline::read_source(data)
+    }
+}
+
 pub async fn load(
     engine: &Engine,
     graph: &GraphId,
@@ -33,14 +45,7 @@ pub async fn load(
     from: Option<&str>,
     actor: &str,
 ) -> Result<serde_json::Value, CliError> {
-    let text = if data.as_os_str() == "-" {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
-        buf
-    } else {
-        crate::commands::offline::read_source(data)?
-    };
+    let text = read_data(data)?;
     let mode = omnigraph_engine::LoadMode::parse(mode)?;
     let from = from.map(branch).transpose()?;
     let outcome = engine

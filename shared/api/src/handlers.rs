@@ -5,16 +5,19 @@ use std::collections::BTreeMap;
 use omnigraph_engine::{BranchSource, LoadMode, QueryLimits, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId, PageRequest};
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::routes::{FunctionKind, PathParams, RouteId};
 use crate::service::Service;
 use crate::wire::{
     CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, HealthResponse, InitRequest,
-    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, QueryRequest, QueryResponse,
-    SchemaResponse, SnapshotResponse, SnapshotTable, TableRows,
+    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse,
+    QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse, SnapshotTable, TableRows,
 };
+
+/// The manifest record namespace of answered idempotent mutations.
+pub const IDEMPOTENCY_NAMESPACE: &str = "idempotency";
 
 /// Default and largest page size of `commits`.
 pub const DEFAULT_COMMIT_PAGE: usize = 20;
@@ -87,8 +90,10 @@ impl Service {
                 function: function.map(FunctionKind::as_str).unwrap_or("any").into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             }),
+            RouteId::OpenApi => Ok(crate::openapi::document()),
             RouteId::CreateGraph => self.create_graph(call).await,
             RouteId::Query => self.query(call).await,
+            RouteId::Mutate => self.mutate(call).await,
             RouteId::Load => self.load(call).await,
             RouteId::Snapshot => self.snapshot(call).await,
             RouteId::Schema => self.schema(call).await,
@@ -129,8 +134,9 @@ impl Service {
         to_value(&InitResponse {
             graph: graph.to_string(),
             branch: BranchName::main().to_string(),
-            commit: head.commit_id,
             version: head.version,
+            commit: head.commit_id,
+            tables: head.tables.len(),
         })
     }
 
@@ -313,11 +319,72 @@ impl Service {
         to_value(&page)
     }
 
+    /// Runs a mutation as one commit. With an `idempotency_key`, the answer is recorded in
+    /// the manifest store after the commit; a retry with the same key is answered from the
+    /// record and applies nothing.
+    async fn mutate(&self, call: &Call) -> Result<Value, ApiError> {
+        let graph = call.graph()?;
+        let req: MutateRequest = call.body()?;
+        let branch = branch_or_main(req.branch.as_deref())?;
+        let record_key = match req.idempotency_key.as_deref() {
+            Some("") => return Err(ApiError::bad_request("`idempotency_key` must not be empty")),
+            Some(key) => Some(format!("{branch}/{key}")),
+            None => None,
+        };
+        let manifest = self.engine.manifest();
+        if let Some(key) = &record_key {
+            if let Some(previous) = manifest
+                .get_record(&graph, IDEMPOTENCY_NAMESPACE, key)
+                .await?
+            {
+                return Ok(previous);
+            }
+        }
+        let out = self
+            .engine
+            .mutate(
+                &graph,
+                &branch,
+                &req.query,
+                req.name.as_deref(),
+                req.params.as_ref(),
+                &call.actor,
+            )
+            .await?;
+        let answer = to_value(&MutateResponse {
+            affected_nodes: out.affected_nodes,
+            affected_edges: out.affected_edges,
+            commit: out.commit,
+            version: out.version,
+        })?;
+        if let Some(key) = &record_key {
+            match manifest
+                .put_record(&graph, IDEMPOTENCY_NAMESPACE, key, &answer)
+                .await
+            {
+                Ok(()) => {}
+                // A concurrent retry recorded first: answer what it recorded.
+                Err(omnigraph_manifest::ManifestError::AlreadyExists { .. }) => {
+                    if let Some(first) = manifest
+                        .get_record(&graph, IDEMPOTENCY_NAMESPACE, key)
+                        .await?
+                    {
+                        return Ok(first);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(answer)
+    }
+
     async fn recover(&self, call: &Call) -> Result<Value, ApiError> {
-        let _ = call;
-        Ok(json!({
-            "swept": 0,
-            "note": "recovery is not wired to the engine yet; nothing was swept",
-        }))
+        let dry_run = call
+            .body
+            .get("dry_run")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let graph = call.path.get("graph").map(GraphId::new).transpose()?;
+        crate::maintenance::recover(self, graph, dry_run).await
     }
 }

@@ -139,6 +139,8 @@ pub fn http_response(response: &Response) -> Value {
         "headers": response.headers,
         "body": response.body.to_string(),
         "isBase64Encoded": false,
+        // Function URL responses carry the cookie list; strict readers require the field.
+        "cookies": [],
     })
 }
 

@@ -3,7 +3,8 @@
 //! Owns: request/response types, the public error code set and its exhaustive HTTP mapping,
 //! the single route table, the service that turns a request into engine calls, and the
 //! adapters from Lambda event payloads (HTTP API v2 / function URL, direct invoke, S3, EventBridge)
-//! onto that service, so the function binaries stay thin and the adapters are unit-testable.
+//! onto that service, so the function binaries stay thin and the adapters are unit-testable,
+//! and the OpenAPI document generated from the route table and the wire types.
 //!
 //! Must not: depend on the Lambda runtime (event shapes come from `aws_lambda_events` as plain
 //! serde types), or contain engine logic.
@@ -13,6 +14,8 @@ mod error;
 mod handlers;
 mod incoming;
 pub mod lambda;
+mod maintenance;
+pub mod openapi;
 mod routes;
 mod service;
 mod wire;
@@ -22,7 +25,7 @@ pub use config::{
     DEFAULT_RECOVERY_DEADLINE_SECS,
 };
 pub use error::{ApiError, ErrorCode};
-pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, MAX_COMMIT_PAGE};
+pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, IDEMPOTENCY_NAMESPACE, MAX_COMMIT_PAGE};
 pub use incoming::MAX_INCOMING_BYTES;
 pub use routes::{
     match_route, parse_query, percent_decode, percent_decode_with, FunctionKind, Method,

@@ -82,8 +82,10 @@ impl fmt::Display for Method {
 #[serde(rename_all = "snake_case")]
 pub enum RouteId {
     Healthz,
+    OpenApi,
     CreateGraph,
     Query,
+    Mutate,
     Load,
     Snapshot,
     Schema,
@@ -100,8 +102,10 @@ impl RouteId {
     pub fn op(self) -> &'static str {
         match self {
             Self::Healthz => "healthz",
+            Self::OpenApi => "openapi",
             Self::CreateGraph => "init",
             Self::Query => "query",
+            Self::Mutate => "mutate",
             Self::Load => "load",
             Self::Snapshot => "snapshot",
             Self::Schema => "schema",
@@ -118,8 +122,10 @@ impl RouteId {
     pub fn from_op(op: &str) -> Option<Self> {
         Some(match op {
             "healthz" => Self::Healthz,
+            "openapi" => Self::OpenApi,
             "init" | "create_graph" => Self::CreateGraph,
             "query" => Self::Query,
+            "mutate" => Self::Mutate,
             "load" => Self::Load,
             "snapshot" => Self::Snapshot,
             "schema" | "schema_show" => Self::Schema,
@@ -136,16 +142,18 @@ impl RouteId {
     /// Which function serves the route (`None`: every function).
     pub fn served_by(self) -> Option<FunctionKind> {
         match self {
-            Self::Healthz => None,
+            Self::Healthz | Self::OpenApi => None,
             Self::Query
             | Self::Snapshot
             | Self::Schema
             | Self::ListBranches
             | Self::ListCommits
             | Self::GetCommit => Some(FunctionKind::Query),
-            Self::CreateGraph | Self::Load | Self::CreateBranch | Self::DeleteBranch => {
-                Some(FunctionKind::Mutate)
-            }
+            Self::CreateGraph
+            | Self::Mutate
+            | Self::Load
+            | Self::CreateBranch
+            | Self::DeleteBranch => Some(FunctionKind::Mutate),
             Self::Recover => Some(FunctionKind::Recover),
         }
     }
@@ -176,8 +184,10 @@ const fn route(method: Method, pattern: &'static str, id: RouteId) -> Route {
 /// Every HTTP route. Direct invoke names the same route ids by `op`.
 pub const ROUTES: &[Route] = &[
     route(Method::Get, "/healthz", RouteId::Healthz),
+    route(Method::Get, "/openapi.json", RouteId::OpenApi),
     route(Method::Post, "/graphs", RouteId::CreateGraph),
     route(Method::Post, "/graphs/{graph}/query", RouteId::Query),
+    route(Method::Post, "/graphs/{graph}/mutate", RouteId::Mutate),
     route(Method::Post, "/graphs/{graph}/load", RouteId::Load),
     route(Method::Get, "/graphs/{graph}/snapshot", RouteId::Snapshot),
     route(Method::Get, "/graphs/{graph}/schema", RouteId::Schema),

@@ -88,6 +88,10 @@ impl Service {
     /// A service over an already opened engine.
     pub fn new(engine: Arc<Engine>, config: ApiConfig) -> Result<Self, ApiError> {
         let location = StoreLocation::parse(&config.store)?;
+        // Sidecars this process writes belong to a dead writer after the configured deadline.
+        engine.set_sidecar_deadline(std::time::Duration::from_secs(
+            config.recovery_deadline_secs,
+        ));
         Ok(Self {
             engine,
             incoming: Incoming::for_store(&location),

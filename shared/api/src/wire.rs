@@ -1,26 +1,32 @@
 //! Request and response bodies of the routes (interface reference §2). Unknown fields are
 //! ignored, so a direct-invoke envelope (`op`, `graph`, …) deserializes into the same types.
+//! Every type derives `JsonSchema`: the OpenAPI document is generated from these definitions.
+
+use std::collections::BTreeMap;
 
 use omnigraph_engine::{BranchInfo, SnapshotRef};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `POST /graphs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InitRequest {
     pub graph: String,
     pub schema: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InitResponse {
     pub graph: String,
     pub branch: String,
-    pub commit: String,
     pub version: u64,
+    pub commit: String,
+    /// Tables created (one per node and edge type).
+    pub tables: usize,
 }
 
 /// `POST /graphs/{g}/query`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QueryRequest {
     pub query: String,
     #[serde(default)]
@@ -35,16 +41,17 @@ pub struct QueryRequest {
     pub version: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct QueryResponse {
     pub columns: Vec<String>,
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
     pub row_count: usize,
+    #[schemars(with = "SnapshotRefDoc")]
     pub snapshot: SnapshotRef,
 }
 
 /// `POST /graphs/{g}/load`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadRequest {
     #[serde(default)]
     pub branch: Option<String>,
@@ -60,13 +67,13 @@ pub struct LoadRequest {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TableRows {
     pub table_key: String,
     pub rows: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadResponse {
     pub branch: String,
     pub commit: String,
@@ -75,7 +82,7 @@ pub struct LoadResponse {
 }
 
 /// One pinned table of a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SnapshotTable {
     pub table_key: String,
     pub version: u64,
@@ -83,7 +90,7 @@ pub struct SnapshotTable {
 }
 
 /// `GET /graphs/{g}/snapshot`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SnapshotResponse {
     pub graph: String,
     pub branch: String,
@@ -94,14 +101,14 @@ pub struct SnapshotResponse {
 }
 
 /// `GET /graphs/{g}/schema`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SchemaResponse {
     pub schema: String,
     pub hash: String,
 }
 
 /// `POST /graphs/{g}/branches`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CreateBranchRequest {
     pub name: String,
     /// Source branch (default `main`).
@@ -112,27 +119,120 @@ pub struct CreateBranchRequest {
     pub commit: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CreateBranchResponse {
     pub branch: String,
     pub version: u64,
     pub commit: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ListBranchesResponse {
+    #[schemars(with = "Vec<BranchInfoDoc>")]
     pub branches: Vec<BranchInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DeleteBranchResponse {
     pub deleted: String,
 }
 
 /// `GET /healthz`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HealthResponse {
     pub status: String,
     pub function: String,
     pub version: String,
+}
+
+/// `POST /graphs/{g}/mutate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MutateRequest {
+    pub query: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// A retried request with the same key is answered from the first one's record and
+    /// applies nothing.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MutateResponse {
+    pub affected_nodes: u64,
+    pub affected_edges: u64,
+    pub commit: String,
+    pub version: u64,
+}
+
+/// The error object every failed request answers with (interface reference §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorDetail {
+    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `payload_too_large`, `too_many_requests`, `unavailable` or `internal`.
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The read point a query answered from (schema of `omnigraph_engine::SnapshotRef`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SnapshotRefDoc {
+    pub branch: String,
+    pub version: u64,
+    pub commit: String,
+}
+
+/// One branch (schema of `omnigraph_engine::BranchInfo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BranchInfoDoc {
+    pub name: String,
+    pub version: u64,
+    pub commit: String,
+}
+
+/// One table version pinned by a commit (schema of `omnigraph_manifest::Pin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PinDoc {
+    pub version: u64,
+    pub rows: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+}
+
+/// One commit (schema of `omnigraph_manifest::Commit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CommitDoc {
+    pub id: String,
+    pub graph: String,
+    pub branch: String,
+    pub version: u64,
+    pub parents: Vec<String>,
+    pub actor: String,
+    pub op_kind: String,
+    pub op_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+    pub schema_hash: String,
+    pub pins: BTreeMap<String, PinDoc>,
+    pub summary: serde_json::Value,
+}
+
+/// `GET /graphs/{g}/commits`: newest first; pass `next_cursor` as `cursor` for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CommitPageDoc {
+    pub commits: Vec<CommitDoc>,
+    pub next_cursor: Option<String>,
 }

@@ -3,8 +3,9 @@
 //! operations (init, snapshot; branches, commits and writes live in sibling modules).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -81,6 +82,8 @@ pub struct Engine {
     pub(crate) tables: Tables,
     catalogs: Mutex<HashMap<(GraphId, String), Arc<Catalog>>>,
     embedding: Option<Arc<dyn EmbeddingProvider>>,
+    /// Milliseconds after its creation at which a writer's sidecar belongs to a dead writer.
+    sidecar_deadline_ms: AtomicU64,
 }
 
 impl Engine {
@@ -122,6 +125,9 @@ impl Engine {
             tables,
             catalogs: Mutex::new(HashMap::new()),
             embedding: None,
+            sidecar_deadline_ms: AtomicU64::new(
+                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
+            ),
         }
     }
 
@@ -134,6 +140,18 @@ impl Engine {
     /// The configured embedding provider, if any.
     pub fn embedding(&self) -> Option<&Arc<dyn EmbeddingProvider>> {
         self.embedding.as_ref()
+    }
+
+    /// How long after its creation a sidecar written by this engine counts as a dead writer's
+    /// (default [`crate::write::DEFAULT_SIDECAR_DEADLINE`]; deployments set it from
+    /// `OMNIGRAPH_RECOVERY_DEADLINE_SECS`, which must exceed the writer's own time limit).
+    pub fn set_sidecar_deadline(&self, deadline: Duration) {
+        let ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+        self.sidecar_deadline_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn sidecar_deadline(&self) -> Duration {
+        Duration::from_millis(self.sidecar_deadline_ms.load(Ordering::Relaxed))
     }
 
     pub fn manifest(&self) -> &Arc<dyn ManifestStore> {

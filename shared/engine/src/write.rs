@@ -150,7 +150,7 @@ impl Engine {
                 .collect(),
             tables: planned.write_set.iter().cloned().collect(),
             created_at: now_ms(),
-            deadline: now_ms() + DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+            deadline: now_ms().saturating_add(self.sidecar_deadline().as_millis() as u64),
             staged: BTreeMap::new(),
         };
         let sidecar_path = layout.sidecar(&op_id);

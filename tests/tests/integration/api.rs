@@ -164,7 +164,7 @@ fn route_table_matches_paths_and_names_a_function_for_each_route() {
             "duplicate {r:?}"
         );
         assert_eq!(RouteId::from_op(r.id.op()), Some(r.id));
-        if r.method == Method::Get && r.id != RouteId::Healthz {
+        if r.method == Method::Get && !matches!(r.id, RouteId::Healthz | RouteId::OpenApi) {
             assert_eq!(r.id.served_by(), Some(FunctionKind::Query), "{r:?}");
         }
         if r.method != Method::Get && r.id != RouteId::Query {
@@ -172,6 +172,7 @@ fn route_table_matches_paths_and_names_a_function_for_each_route() {
         }
     }
     assert!(RouteId::Healthz.is_served_by(FunctionKind::Recover));
+    assert!(RouteId::OpenApi.is_served_by(FunctionKind::Query));
 }
 
 #[tokio::test]
@@ -818,4 +819,201 @@ async fn s3_event_loads_once_on_s3_and_dynamodb() {
         .handle(Request::new("GET", "/graphs/social/snapshot"))
         .await;
     assert_eq!(again.body, snap.body, "the duplicate applied something");
+}
+
+/// The OpenAPI document has exactly the route table's routes, each with its method, and every
+/// schema it references is defined.
+#[tokio::test]
+async fn openapi_document_matches_the_route_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path()).await;
+    let r = svc.handle(Request::new("GET", "/openapi.json")).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.request_id().is_some());
+    let doc = r.body;
+    assert_eq!(doc, omnigraph_api::openapi::document());
+    assert_eq!(doc["openapi"], "3.1.0");
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.pattern.to_string(),
+                r.method.as_str().to_ascii_lowercase(),
+            )
+        })
+        .collect();
+    let mut documented = BTreeSet::new();
+    let methods = ["get", "post", "put", "patch", "delete", "head", "options"];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(methods.contains(&method.as_str()), "{path} {method}");
+            documented.insert((path.clone(), method.clone()));
+            let route = ROUTES
+                .iter()
+                .find(|r| r.pattern == path && r.method.as_str().eq_ignore_ascii_case(method))
+                .unwrap_or_else(|| panic!("{method} {path} is not in the route table"));
+            assert_eq!(op["operationId"], route.id.op());
+            // path parameters are declared
+            for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = segment.trim_matches(|c| c == '{' || c == '}');
+                assert!(
+                    op["parameters"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p["name"] == name && p["in"] == "path"),
+                    "{method} {path} lacks path parameter {name}"
+                );
+            }
+            assert!(op["responses"]["200"].is_object());
+            assert!(op["responses"]["default"].is_object());
+        }
+    }
+    assert_eq!(
+        documented, table,
+        "documented routes differ from the route table"
+    );
+    // every $ref resolves
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "$ref {r} is not defined"
+        );
+    }
+    // request bodies are documented with their fields
+    let query = &doc["components"]["schemas"]["QueryRequest"];
+    assert!(query["properties"]["query"].is_object(), "{query}");
+    assert_eq!(query["required"], json!(["query"]));
+}
+
+#[tokio::test]
+async fn mutate_route_commits_once_per_idempotency_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    let insert = "query m($h: String) { insert Person { handle: $h, name: \"Hal\" } }";
+    let body = json!({"query": insert, "params": {"h": "hal"}, "idempotency_key": "req-1"});
+    let first = svc
+        .handle_as(
+            FunctionKind::Mutate,
+            Request::new("POST", "/graphs/social/mutate").json(&body),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.body["affected_nodes"], 1);
+    assert_eq!(first.body["version"], 3);
+    // the retry is answered from the record and applies nothing
+    let retry = svc
+        .handle(Request::new("POST", "/graphs/social/mutate").json(&body))
+        .await;
+    assert_eq!(retry.body, first.body);
+    assert_eq!(main_version(&svc_snapshot(&svc).await), 3);
+    // another key (or none) is another commit
+    let other = svc
+        .handle(
+            Request::new("POST", "/graphs/social/mutate")
+                .json(&json!({"query": insert, "params": {"h": "ivy"}})),
+        )
+        .await;
+    assert_eq!(other.body["version"], 4, "{other:?}");
+    let rows = svc
+        .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": HANDLES})))
+        .await;
+    assert_eq!(rows.body["row_count"], 7, "{rows:?}");
+    // served by mutate only; a bad mutation changes nothing
+    let r = svc
+        .handle_as(
+            FunctionKind::Query,
+            Request::new("POST", "/graphs/social/mutate").json(&body),
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let r = svc
+        .handle(
+            Request::new("POST", "/graphs/social/mutate")
+                .json(&json!({"query": "query m() { insert Nobody { x: 1 } }"})),
+        )
+        .await;
+    assert_error(&r, 400, "bad_request");
+    assert_eq!(main_version(&svc_snapshot(&svc).await), 4);
+}
+
+async fn svc_snapshot(svc: &Service) -> Response {
+    svc.handle(Request::new("GET", "/graphs/social/snapshot"))
+        .await
+}
+
+/// A writer process dies after staging a table version; a scheduled event of the recover
+/// function (real clock, sidecar deadline from the writer's OMNIGRAPH_RECOVERY_DEADLINE_SECS)
+/// rolls it back in every graph of the store.
+#[tokio::test]
+async fn scheduled_recovery_sweeps_a_dead_writers_sidecar() {
+    use omnigraph_engine::failpoints;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    let before = svc_snapshot(&svc).await;
+    let data = dir.path().join("one.jsonl");
+    std::fs::write(
+        &data,
+        "{\"type\":\"Person\",\"data\":{\"handle\":\"zed\",\"name\":\"Zed\"}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(omnigraph_tests::omnigraph_bin().unwrap())
+        .arg("--store")
+        .arg(dir.path())
+        .args(["--graph", "social", "load", "--mode", "append", "--data"])
+        .arg(&data)
+        .env("OMNIGRAPH_RECOVERY_DEADLINE_SECS", "1")
+        .env(
+            failpoints::ENV,
+            format!("{}=abort", failpoints::WRITE_AFTER_STAGE),
+        )
+        .env_remove("OMNIGRAPH_STORE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the writer was meant to die");
+    let recovery = dir.path().join("social").join("__recovery");
+    assert_eq!(std::fs::read_dir(&recovery).unwrap().count(), 1);
+    // young: the schedule leaves it alone
+    let early = lambda::dispatch(&svc, FunctionKind::Recover, fixture(SCHEDULED), None)
+        .await
+        .unwrap();
+    assert_eq!(early["rolled_back"], 0, "{early}");
+    assert_eq!(early["reports"][0]["young"].as_array().unwrap().len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let swept = lambda::dispatch(&svc, FunctionKind::Recover, fixture(SCHEDULED), None)
+        .await
+        .unwrap();
+    assert_eq!(swept["rolled_back"], 1, "{swept}");
+    assert_eq!(swept["graphs"], 1, "{swept}");
+    assert_eq!(std::fs::read_dir(&recovery).unwrap().count(), 0);
+    assert_eq!(svc_snapshot(&svc).await.body, before.body);
+    // a direct invoke names one graph
+    let one = lambda::dispatch(
+        &svc,
+        FunctionKind::Recover,
+        json!({"op": "recover", "graph": "social", "dry_run": true}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(one["graphs"], 1);
+    assert_eq!(one["rolled_back"], 0);
 }

@@ -1,0 +1,68 @@
+//! `omnigraph-function-runtime`: the one Lambda entry point the three function binaries
+//! share. It initialises JSON logging, builds the configuration and clients once per
+//! execution environment ([`Service::from_env`]) and hands every invocation to
+//! [`omnigraph_api::lambda::dispatch`], which recognises the event shape.
+//!
+//! Must not: contain engine or routing logic (that is `omnigraph-api`, which in turn must not
+//! depend on the Lambda runtime).
+
+// The service future (engine, Lance, AWS SDK) is deep; its layout needs more query depth.
+#![recursion_limit = "256"]
+
+use std::sync::Arc;
+
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use omnigraph_api::{lambda, ApiError, Service};
+use serde_json::Value;
+
+pub use lambda_runtime::Error;
+pub use omnigraph_api::FunctionKind;
+
+/// A failed invocation: Lambda's `errorType` is the public error code, `errorMessage` the
+/// error object as JSON.
+fn diagnostic(err: ApiError) -> Diagnostic {
+    Diagnostic {
+        error_type: err.code.as_str().to_string(),
+        error_message: err.to_json().to_string(),
+    }
+}
+
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+/// Serves `function` until the runtime stops: the whole `main` of a function binary.
+pub fn main(function: FunctionKind) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(function))
+}
+
+/// Builds the service once, then polls the Lambda Runtime API for invocations.
+pub async fn run(function: FunctionKind) -> Result<(), Error> {
+    init_logging();
+    // Built once per execution environment; warm invocations reuse the engine's caches.
+    let service = Arc::new(Service::from_env().await.map_err(|e| {
+        tracing::error!(error = %e, function = function.as_str(), "cannot start the function");
+        Box::new(e) as Error
+    })?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let service = service.clone();
+        async move {
+            let (payload, ctx) = event.into_parts();
+            lambda::dispatch(&service, function, payload, Some(&ctx.request_id))
+                .await
+                .map_err(diagnostic)
+        }
+    }))
+    .await
+}
