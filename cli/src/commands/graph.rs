@@ -24,31 +24,6 @@ pub async fn init(
     )
 }
 
-pub async fn load(
-    engine: &Engine,
-    graph: &GraphId,
-    data: &std::path::Path,
-    mode: &str,
-    name: &str,
-    from: Option<&str>,
-    actor: &str,
-) -> Result<serde_json::Value, CliError> {
-    let text = if data.as_os_str() == "-" {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
-        buf
-    } else {
-        crate::commands::offline::read_source(data)?
-    };
-    let mode = omnigraph_engine::LoadMode::parse(mode)?;
-    let from = from.map(branch).transpose()?;
-    let outcome = engine
-        .load(graph, &branch(name)?, from.as_ref(), text, mode, actor)
-        .await?;
-    serde_json::to_value(outcome).map_err(|e| CliError::Usage(e.to_string()))
-}
-
 pub async fn snapshot(
     engine: &Engine,
     graph: &GraphId,

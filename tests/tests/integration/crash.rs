@@ -99,6 +99,9 @@ fn inputs() -> &'static Inputs {
                 r#"{"type":"Person","data":{"handle":"bob","name":"Bob"}}"#,
                 "\n",
                 r#"{"edge":"Knows","from":"ann","to":"bob","data":{"id":"k1"}}"#,
+                "\n",
+                // WorksAt is replaced too: keeping dan's edge would orphan it (E-D014).
+                r#"{"edge":"WorksAt","from":"ann","to":"acme","data":{"id":"w1"}}"#,
                 "\n"
             ),
         );
