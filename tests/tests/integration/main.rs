@@ -9,6 +9,7 @@ mod engine_aws;
 mod engine_core;
 mod lance_guards;
 mod load;
+mod load_rules;
 mod manifest_conformance;
 mod mutate;
 mod processes;
