@@ -90,6 +90,24 @@ pub enum Command {
         /// Create `--branch` from this branch first.
         #[arg(long)]
         from: Option<String>,
+        /// Records buffered per table before they are written as one batch.
+        #[arg(long, default_value_t = omnigraph_engine::DEFAULT_BATCH_ROWS)]
+        batch_rows: usize,
+    },
+    /// Write a branch head, a commit or an earlier version as NDJSON to stdout (the shape
+    /// `load` reads).
+    Export {
+        #[arg(long, conflicts_with = "commit")]
+        branch: Option<String>,
+        /// Export at a commit id.
+        #[arg(long, conflicts_with = "version")]
+        commit: Option<String>,
+        /// Export an earlier head version of the branch (default main).
+        #[arg(long)]
+        version: Option<u64>,
+        /// Only this node or edge type (repeatable).
+        #[arg(long = "type")]
+        types: Vec<String>,
     },
     /// Run a read query.
     Query {

@@ -9,6 +9,8 @@ mod commands;
 mod output;
 mod remote;
 mod serve;
+mod progress;
+mod stdio;
 
 use std::process::ExitCode;
 
@@ -17,7 +19,7 @@ use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};
 
 use args::{Cli, Command, SchemaCommand};
-use commands::{graph, mutate, offline, query};
+use commands::{data, graph, mutate, offline, query};
 use output::{print_stats, print_value, report, resolve_format, CliError};
 
 fn main() -> ExitCode {
@@ -68,7 +70,7 @@ fn main() -> ExitCode {
 
 pub(crate) enum Outcome {
     Value(serde_json::Value),
-    /// Nothing to print (`serve` after it stopped).
+    /// Nothing to print: `serve` after it stopped, or a command that wrote its own output (export).
     Done,
     /// A read query's rows, printed in the chosen format.
     Query(omnigraph_engine::QueryResult),
@@ -199,21 +201,33 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             return Ok(Outcome::Query(result));
         }
         Command::Load {
-            data,
+            data: path,
             mode,
             branch,
             from,
+            batch_rows,
         } => {
-            graph::load(
-                &engine,
-                &g,
-                data,
+            let args = data::LoadArgs {
+                data: path,
                 mode,
                 branch,
-                from.as_deref(),
-                &cli.target.actor,
-            )
-            .await?
+                from: from.as_deref(),
+                batch_rows: *batch_rows,
+            };
+            data::load(&engine, &g, args, &cli.target.actor).await?
+        }
+        Command::Export {
+            branch,
+            commit,
+            version,
+            types,
+        } => {
+            let target = query::target(branch.as_deref(), commit.as_deref(), *version)?;
+            data::export(&engine, &g, &target, types).await?;
+            if cli.target.stats {
+                print_stats(&engine.stats_since(&start));
+            }
+            return Ok(Outcome::Done);
         }
         Command::Mutate {
             expr,

@@ -203,6 +203,7 @@ pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
             mode,
             branch,
             from,
+            ..
         } => {
             let text = crate::commands::graph::read_data(data)?;
             let body = json!({"mode": mode, "branch": branch, "from": from, "data": text});

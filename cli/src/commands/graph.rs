@@ -36,24 +36,6 @@ pub fn read_data(data: &std::path::Path) -> Result<String, CliError> {
     }
 }
 
-pub async fn load(
-    engine: &Engine,
-    graph: &GraphId,
-    data: &std::path::Path,
-    mode: &str,
-    name: &str,
-    from: Option<&str>,
-    actor: &str,
-) -> Result<serde_json::Value, CliError> {
-    let text = read_data(data)?;
-    let mode = omnigraph_engine::LoadMode::parse(mode)?;
-    let from = from.map(branch).transpose()?;
-    let outcome = engine
-        .load(graph, &branch(name)?, from.as_ref(), text, mode, actor)
-        .await?;
-    serde_json::to_value(outcome).map_err(|e| CliError::Usage(e.to_string()))
-}
-
 pub async fn snapshot(
     engine: &Engine,
     graph: &GraphId,

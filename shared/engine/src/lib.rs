@@ -13,6 +13,7 @@ pub mod embedding;
 mod engine;
 mod error;
 mod exec;
+mod export;
 pub mod failpoints;
 mod history;
 mod layout;
@@ -33,9 +34,12 @@ pub use counting_store::{CountingStore, ObjectCounters, ObjectStats};
 pub use engine::{compile_schema, Engine, ManifestChoice, ReadTarget, Snapshot};
 pub use error::{EngineError, ManifestConflict};
 pub use exec::{QueryLimits, QueryResult, SnapshotRef};
+pub use export::ExportSummary;
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
-pub use load::{LoadJsonl, LoadMode};
+pub use load::{
+    LoadMode, LoadOptions, LoadOutcome, LoadProgress, LoadStats, ProgressFn, DEFAULT_BATCH_ROWS,
+};
 pub use location::StoreLocation;
 pub use mutate::MutationOutcome;
 pub use rows::{cell_value, records_to_batch, values_to_array};

@@ -272,7 +272,15 @@ impl Engine {
             let dir = self.layout(graph).table_dir(ty.kind.as_str(), &ty.type_id);
             let uri = self.table_uri(graph, ty);
             let candidates: Vec<u64> = match sidecar.staged.get(table_key) {
-                Some(pin) => vec![pin.version],
+                Some(pin) => {
+                    let mut versions = sidecar
+                        .intermediate
+                        .get(table_key)
+                        .cloned()
+                        .unwrap_or_default();
+                    versions.push(pin.version);
+                    versions
+                }
                 None if !sidecar.staged.is_empty() => Vec::new(),
                 None => {
                     self.stamped_versions(&dir, &uri, sidecar, &live, report)
@@ -398,6 +406,39 @@ impl Engine {
             .filter(|(k, _)| !base_files.contains_key(k))
             .map(|(_, p)| p)
             .collect())
+    }
+}
+
+impl Engine {
+    /// Removes detached `versions` (per table key) that a live writer staged and will not
+    /// publish, then its sidecar at `path`. Nothing pins them: they were never published.
+    /// Each version's new files (relative to the base pin) go first, its manifest last; on
+    /// an error the sidecar stays and `recover` finishes the job after its deadline.
+    pub(crate) async fn discard_staged(
+        &self,
+        catalog: &omnigraph_lang::catalog::Catalog,
+        sidecar: &Sidecar,
+        path: &Path,
+        versions: &BTreeMap<String, Vec<u64>>,
+    ) -> Result<(), EngineError> {
+        for (table_key, versions) in versions {
+            let Some(ty) = catalog.by_table_key(table_key) else {
+                continue;
+            };
+            let dir = self
+                .layout(&sidecar.graph)
+                .table_dir(ty.kind.as_str(), &ty.type_id);
+            let uri = self.table_uri(&sidecar.graph, ty);
+            for version in versions.iter().rev() {
+                let base = sidecar.base_pins.get(table_key);
+                for file in self.new_files(&dir, &uri, *version, base).await? {
+                    ignore_missing(self.store.delete(&file).await)?;
+                }
+                let manifest = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+                ignore_missing(self.store.delete(&manifest).await)?;
+            }
+        }
+        ignore_missing(self.store.delete(path).await)
     }
 }
 

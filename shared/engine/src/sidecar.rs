@@ -32,6 +32,10 @@ pub struct Sidecar {
     /// in each version's Lance transaction properties).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub staged: BTreeMap<String, Pin>,
+    /// Detached versions staged on the way to `staged` (a streaming load commits one version
+    /// per batch, each on top of the previous one); `recover` removes them too.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub intermediate: BTreeMap<String, Vec<u64>>,
 }
 
 /// The Lance transaction property carrying the op id of the write that made a version.

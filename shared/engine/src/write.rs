@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use omnigraph_manifest::{BranchName, Commit, GraphId, Head, ManifestError, Pin};
 use serde::Serialize;
@@ -92,13 +93,7 @@ impl Engine {
             match self.write_once(graph, branch, actor, op).await {
                 Err(Attempt::Retry(conflict)) => {
                     if started.elapsed() >= self.retry_budget() {
-                        return Err(EngineError::Conflict {
-                            message: format!(
-                                "`{}` moved from version {} to {} under this write; retry",
-                                conflict.table_key, conflict.expected, conflict.actual
-                            ),
-                            manifest_conflict: Some(conflict),
-                        });
+                        return Err(conflict_error(conflict));
                     }
                 }
                 Err(Attempt::Fail(e)) => return Err(e),
@@ -107,7 +102,7 @@ impl Engine {
         }
     }
 
-    fn retry_budget(&self) -> Duration {
+    pub(crate) fn retry_budget(&self) -> Duration {
         DEFAULT_RETRY_BUDGET
     }
 
@@ -135,7 +130,6 @@ impl Engine {
         }
         planned.read_set.extend(planned.write_set.iter().cloned());
         let op_id = next_ulid(None);
-        let layout = self.layout(graph);
         let sidecar = Sidecar {
             op_id: op_id.clone(),
             kind: op.kind().to_string(),
@@ -152,20 +146,9 @@ impl Engine {
             created_at: now_ms(),
             deadline: now_ms().saturating_add(self.sidecar_deadline().as_millis() as u64),
             staged: BTreeMap::new(),
+            intermediate: BTreeMap::new(),
         };
-        let sidecar_path = layout.sidecar(&op_id);
-        let body = serde_json::to_vec(&sidecar)
-            .map_err(|e| EngineError::internal(format!("sidecar encoding: {e}")))?;
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        failpoint!(WRITE_BEFORE_SIDECAR);
-        self.store
-            .put_opts(&sidecar_path, PutPayload::from(body), opts)
-            .await
-            .map_err(EngineError::from)?;
-        failpoint!(WRITE_AFTER_SIDECAR);
+        let sidecar_path = self.create_sidecar(&sidecar).await?;
 
         // B: stage and commit detached (each version stamped with the op id), then record
         // the staged versions in the sidecar so `recover` can remove them precisely.
@@ -177,15 +160,56 @@ impl Engine {
             staged: new_pins.clone(),
             ..sidecar
         };
-        let body = serde_json::to_vec(&staged)
+        self.rewrite_sidecar(&sidecar_path, &staged).await?;
+        failpoint!(WRITE_AFTER_SIDECAR_REWRITE);
+        self.publish_staged(&staged, &sidecar_path, &snapshot, &planned, new_pins)
+            .await
+    }
+
+    /// Step A's sidecar: `PUT __recovery/<op id>.json` (create-only); returns its path.
+    pub(crate) async fn create_sidecar(&self, sidecar: &Sidecar) -> Result<Path, EngineError> {
+        let path = self.layout(&sidecar.graph).sidecar(&sidecar.op_id);
+        let body = serde_json::to_vec(sidecar)
             .map_err(|e| EngineError::internal(format!("sidecar encoding: {e}")))?;
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        failpoint!(WRITE_BEFORE_SIDECAR);
         self.store
-            .put(&sidecar_path, PutPayload::from(body))
+            .put_opts(&path, PutPayload::from(body), opts)
             .await
             .map_err(EngineError::from)?;
-        failpoint!(WRITE_AFTER_SIDECAR_REWRITE);
+        failpoint!(WRITE_AFTER_SIDECAR);
+        Ok(path)
+    }
 
-        // C: commit item, then the head CAS (re-published on a newer head when disjoint).
+    /// Replaces the sidecar at `path` (more tables declared, or the staged pins recorded).
+    pub(crate) async fn rewrite_sidecar(
+        &self,
+        path: &Path,
+        sidecar: &Sidecar,
+    ) -> Result<(), EngineError> {
+        let body = serde_json::to_vec(sidecar)
+            .map_err(|e| EngineError::internal(format!("sidecar encoding: {e}")))?;
+        self.store
+            .put(path, PutPayload::from(body))
+            .await
+            .map_err(EngineError::from)?;
+        Ok(())
+    }
+
+    /// Steps C and D for staged `new_pins`: commit item, head CAS (re-published on a newer
+    /// head when no table of the read set moved), sidecar delete.
+    pub(crate) async fn publish_staged(
+        &self,
+        sidecar: &Sidecar,
+        sidecar_path: &Path,
+        snapshot: &Snapshot,
+        planned: &Planned,
+        new_pins: BTreeMap<String, Pin>,
+    ) -> Result<WriteOutcome, Attempt> {
+        let (graph, branch, op_id) = (&sidecar.graph, &sidecar.branch, &sidecar.op_id);
         let mut base = Head {
             version: snapshot.version,
             commit_id: snapshot.commit.clone(),
@@ -202,8 +226,8 @@ impl Engine {
                 branch: branch.clone(),
                 version: base.version + 1,
                 parents: vec![base.commit_id.clone()],
-                actor: actor.to_string(),
-                op_kind: op.kind().to_string(),
+                actor: sidecar.actor.clone(),
+                op_kind: sidecar.kind.clone(),
                 op_id: op_id.clone(),
                 created_at: now_ms(),
                 schema_hash: base.schema_hash.clone(),
@@ -229,7 +253,7 @@ impl Engine {
                 Ok(head) => {
                     failpoint!(WRITE_AFTER_HEAD_CAS);
                     // D: the operation is acknowledged; the sidecar is no longer needed.
-                    if let Err(e) = self.store.delete(&sidecar_path).await {
+                    if let Err(e) = self.store.delete(sidecar_path).await {
                         tracing::warn!(error = %e, op_id, "sidecar not deleted; recover will");
                     }
                     failpoint!(WRITE_AFTER_SIDECAR_DELETE);
@@ -238,7 +262,7 @@ impl Engine {
                         version: head.version,
                         commit: head.commit_id,
                         committed: true,
-                        summary: planned.summary,
+                        summary: planned.summary.clone(),
                         rebases,
                     });
                 }
@@ -288,8 +312,19 @@ fn moved_table(
         })
 }
 
+/// The `conflict` answered when a table the write read or wrote moved and retries ran out.
+pub(crate) fn conflict_error(conflict: ManifestConflict) -> EngineError {
+    EngineError::Conflict {
+        message: format!(
+            "`{}` moved from version {} to {} under this write; retry",
+            conflict.table_key, conflict.expected, conflict.actual
+        ),
+        manifest_conflict: Some(conflict),
+    }
+}
+
 /// One attempt's failure: retry from A, or give up.
-enum Attempt {
+pub(crate) enum Attempt {
     Retry(ManifestConflict),
     Fail(EngineError),
 }

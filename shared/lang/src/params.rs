@@ -176,12 +176,11 @@ pub fn coerce(v: &serde_json::Value, core: &Core) -> Result<Value, CoerceError> 
     }
 }
 
+/// `x` rounded to the nearest `f32`, unless that overflows. (Comparing `x` with `f32::MAX`
+/// would reject `3.4028235e38`, the shortest text of `f32::MAX` that export writes.)
 fn f32_in_range(x: f64) -> Option<f32> {
-    if x.is_finite() && x.abs() <= f32::MAX as f64 {
-        Some(x as f32)
-    } else {
-        None
-    }
+    let f = x as f32;
+    (x.is_finite() && f.is_finite()).then_some(f)
 }
 
 fn out_of_range(ty: ScalarType, text: &str) -> CoerceError {
@@ -462,6 +461,17 @@ mod tests {
 
     fn s(t: ScalarType) -> Core {
         Core::Scalar(t)
+    }
+
+    #[test]
+    fn f32_bounds_accept_the_shortest_text_of_f32_max() {
+        let max: f64 = "3.4028235e38".parse().unwrap_or_default();
+        assert_eq!(
+            coerce(&json!(max), &s(ScalarType::F32)),
+            Ok(Value::F32(f32::MAX))
+        );
+        let e = coerce(&json!(3.5e38), &s(ScalarType::F32)).unwrap_err();
+        assert_eq!(e.code, "E-V006");
     }
 
     #[test]

@@ -99,6 +99,9 @@ fn inputs() -> &'static Inputs {
                 r#"{"type":"Person","data":{"handle":"bob","name":"Bob"}}"#,
                 "\n",
                 r#"{"edge":"Knows","from":"ann","to":"bob","data":{"id":"k1"}}"#,
+                "\n",
+                // WorksAt is replaced too: keeping dan's edge would orphan it (E-D014).
+                r#"{"edge":"WorksAt","from":"ann","to":"acme","data":{"id":"w1"}}"#,
                 "\n"
             ),
         );
@@ -309,16 +312,20 @@ enum Writer {
     BranchCreate,
     /// `load --branch feat --from main`: a branch create, then a load on the new branch.
     LoadNewBranch,
+    /// A merge staged one record per batch: several detached versions per table, the
+    /// earlier ones recorded as intermediate in the sidecar.
+    LoadMergeBatched,
 }
 
 impl Writer {
-    const ALL: [Writer; 6] = [
+    const ALL: [Writer; 7] = [
         Writer::LoadAppend,
         Writer::LoadOverwrite,
         Writer::LoadMerge,
         Writer::Mutate,
         Writer::BranchCreate,
         Writer::LoadNewBranch,
+        Writer::LoadMergeBatched,
     ];
 
     fn args(self) -> Vec<String> {
@@ -328,6 +335,15 @@ impl Writer {
             Writer::LoadAppend => v(&["load", "--mode", "append", "--data", &i.append]),
             Writer::LoadOverwrite => v(&["load", "--mode", "overwrite", "--data", &i.overwrite]),
             Writer::LoadMerge => v(&["load", "--mode", "merge", "--data", &i.merge]),
+            Writer::LoadMergeBatched => v(&[
+                "load",
+                "--mode",
+                "merge",
+                "--data",
+                &i.merge,
+                "--batch-rows",
+                "1",
+            ]),
             Writer::Mutate => v(&[
                 "mutate",
                 "-e",
@@ -532,9 +548,11 @@ fn expected_hits(writer: Writer) -> BTreeSet<&'static str> {
     ];
     let branch = [BRANCH_CREATE_BEFORE_PUBLISH, BRANCH_CREATE_AFTER_PUBLISH];
     match writer {
-        Writer::LoadAppend | Writer::LoadOverwrite | Writer::LoadMerge | Writer::Mutate => {
-            write.into()
-        }
+        Writer::LoadAppend
+        | Writer::LoadOverwrite
+        | Writer::LoadMerge
+        | Writer::LoadMergeBatched
+        | Writer::Mutate => write.into(),
         Writer::BranchCreate => branch.into(),
         Writer::LoadNewBranch => write.into_iter().chain(branch).collect(),
     }
@@ -555,6 +573,12 @@ async fn crash_load_overwrite() {
 #[tokio::test]
 async fn crash_load_merge() {
     let w = Writer::LoadMerge;
+    assert_eq!(crash_writer(w).await, expected_hits(w));
+}
+
+#[tokio::test]
+async fn crash_load_merge_in_batches() {
+    let w = Writer::LoadMergeBatched;
     assert_eq!(crash_writer(w).await, expected_hits(w));
 }
 

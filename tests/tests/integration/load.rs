@@ -145,8 +145,10 @@ async fn overwrite_then_append_and_merge() {
         .unwrap();
     assert_eq!(rows(&main_snapshot(&engine, &g).await, "node:Person"), 6);
 
-    // overwrite replaces only the types in the input
-    let only = r#"{"type":"Company","data":{"slug":"acme","name":"Acme","sector":"fintech"}}"#;
+    // overwrite replaces only the types in the input (every company an edge points at
+    // stays, so no WorksAt edge is orphaned)
+    let only = r#"{"type":"Company","data":{"slug":"acme","name":"Acme Inc","sector":"fintech"}}
+{"type":"Company","data":{"slug":"globex","name":"Globex Inc","sector":"health"}}"#;
     engine
         .load(
             &g,
@@ -161,7 +163,7 @@ async fn overwrite_then_append_and_merge() {
     let snap = main_snapshot(&engine, &g).await;
     assert_eq!(
         (rows(&snap, "node:Company"), rows(&snap, "node:Person")),
-        (1, 6)
+        (2, 6)
     );
 }
 
