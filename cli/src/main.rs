@@ -35,7 +35,13 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    match runtime.block_on(run(&cli)) {
+    let outcome = runtime.block_on(run(&cli));
+    commands::bench::rss::report_if_asked();
+    match outcome {
+        Ok(Outcome::Text(text)) => {
+            output::print_line(&text);
+            ExitCode::SUCCESS
+        }
         Ok(Outcome::Value(value)) => {
             print_value(&value, format);
             ExitCode::SUCCESS
@@ -63,6 +69,8 @@ fn main() -> ExitCode {
 
 enum Outcome {
     Value(serde_json::Value),
+    /// Text printed as is (the benchmark report).
+    Text(String),
     /// A read query's rows, printed in the chosen format.
     Query(omnigraph_engine::QueryResult),
     Lint {
@@ -88,6 +96,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                     "failpoints": omnigraph_engine::failpoints::ENABLED}),
             ))
         }
+        Command::Bench(cmd) => return Ok(Outcome::Text(commands::bench::dispatch(cmd).await?)),
         Command::Lint {
             file,
             schema: Some(schema),
@@ -125,7 +134,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             branch,
             commit,
             version,
-            max_rows,
+            limits,
         } => {
             let source = match (expr, file) {
                 (Some(e), _) => e.clone(),
@@ -142,7 +151,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 &source,
                 name.as_deref(),
                 params.as_deref(),
-                *max_rows,
+                &limits.to_limits(),
             )
             .await?;
             if cli.target.stats {
@@ -211,7 +220,10 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 failed: r.has_errors,
             });
         }
-        Command::Version | Command::Lint { .. } | Command::Schema(SchemaCommand::Plan { .. }) => {
+        Command::Version
+        | Command::Bench(_)
+        | Command::Lint { .. }
+        | Command::Schema(SchemaCommand::Plan { .. }) => {
             return Err(CliError::Usage("unreachable command routing".into()))
         }
     };

@@ -79,6 +79,7 @@ pub struct Engine {
     pub(crate) manifest: Arc<dyn ManifestStore>,
     pub(crate) tables: Tables,
     catalogs: Mutex<HashMap<(GraphId, String), Arc<Catalog>>>,
+    pub(crate) exec_counters: crate::exec::cache::ExecCounters,
 }
 
 impl Engine {
@@ -113,6 +114,7 @@ impl Engine {
             manifest,
             tables,
             catalogs: Mutex::new(HashMap::new()),
+            exec_counters: Default::default(),
         }
     }
 
@@ -131,6 +133,12 @@ impl Engine {
             manifest: self.manifest.counters().snapshot(),
             at: Instant::now(),
         }
+    }
+
+    /// How often this engine's queries built adjacency, node indexes and scans (cumulative);
+    /// difference two snapshots with [`crate::ExecStats::since`].
+    pub fn exec_stats(&self) -> crate::ExecStats {
+        self.exec_counters.snapshot()
     }
 
     /// Requests made since `start`.

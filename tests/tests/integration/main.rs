@@ -13,4 +13,5 @@ mod manifest_conformance;
 mod mutate;
 mod processes;
 mod query_exec;
+mod query_limits;
 mod stand_ins;
