@@ -23,6 +23,9 @@ use crate::{Engine, EngineError, Snapshot};
 /// An unbound slot.
 pub const NONE: u32 = u32::MAX;
 
+/// Receives each solution (the slot rows) with its multiplicity; returns false to stop.
+pub type Emit<'e> = dyn FnMut(&[u32], u64) -> Result<bool, EngineError> + 'e;
+
 /// One variable of the query (outer or local to an anti-join).
 #[derive(Debug, Clone)]
 pub struct SlotDef {
@@ -624,7 +627,7 @@ impl Exec<'_> {
         steps: &[Step],
         i: usize,
         row: &mut [u32],
-        emit: &mut dyn FnMut(&[u32], u64) -> Result<bool, EngineError>,
+        emit: &mut Emit<'_>,
     ) -> Result<bool, EngineError> {
         let Some(step) = steps.get(i) else {
             self.budget.tick(1)?;
