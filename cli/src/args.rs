@@ -131,9 +131,8 @@ pub enum Command {
         /// Read at an earlier head version of the branch.
         #[arg(long)]
         version: Option<u64>,
-        /// Most rows returned.
-        #[arg(long, default_value_t = 10_000)]
-        max_rows: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a mutation (insert/update/delete statements) as one commit.
     Mutate {
@@ -195,8 +194,36 @@ pub enum Command {
         #[arg(long, env = "OMNIGRAPH_MAX_ROWS", default_value_t = omnigraph_api::DEFAULT_MAX_ROWS)]
         max_rows: usize,
     },
+    /// The social-graph benchmark: generate data, run and report.
+    #[command(subcommand)]
+    Bench(crate::commands::bench::BenchCommand),
     /// Print the version.
     Version,
+}
+
+/// Query-time limits (exceeding one is a `bad_request` with code E-L001, E-L002 or E-L003).
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Most rows a result may have (E-L001 above it).
+    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_MAX_ROWS)]
+    pub max_rows: usize,
+    /// Most traversal and join steps one query may take (E-L002 above it).
+    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_MAX_EXPANSION)]
+    pub max_expansion: u64,
+    /// Wall-clock budget of one query in milliseconds (E-L003 past it).
+    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_TIMEOUT_MS)]
+    pub timeout_ms: u64,
+}
+
+impl LimitArgs {
+    pub fn to_limits(&self) -> omnigraph_engine::QueryLimits {
+        omnigraph_engine::QueryLimits {
+            max_rows: self.max_rows,
+            max_expansion: self.max_expansion,
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            ..omnigraph_engine::QueryLimits::default()
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -41,7 +41,13 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    match runtime.block_on(run(&cli)) {
+    let outcome = runtime.block_on(run(&cli));
+    commands::bench::rss::report_if_asked();
+    match outcome {
+        Ok(Outcome::Text(text)) => {
+            output::print_line(&text);
+            ExitCode::SUCCESS
+        }
         Ok(Outcome::Value(value)) => {
             print_value(&value, format);
             ExitCode::SUCCESS
@@ -72,6 +78,8 @@ pub(crate) enum Outcome {
     Value(serde_json::Value),
     /// Nothing to print: `serve` after it stopped, or a command that wrote its own output (export).
     Done,
+    /// Text printed as is (the benchmark report).
+    Text(String),
     /// A read query's rows, printed in the chosen format.
     Query(omnigraph_engine::QueryResult),
     Lint {
@@ -101,6 +109,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                     "failpoints": omnigraph_engine::failpoints::ENABLED}),
             ))
         }
+        Command::Bench(cmd) => return Ok(Outcome::Text(commands::bench::dispatch(cmd).await?)),
         Command::Lint {
             file,
             schema: Some(schema),
@@ -175,7 +184,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             branch,
             commit,
             version,
-            max_rows,
+            limits,
         } => {
             let source = match (expr, file) {
                 (Some(e), _) => e.clone(),
@@ -192,7 +201,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 &source,
                 name.as_deref(),
                 params.as_deref(),
-                *max_rows,
+                &limits.to_limits(),
             )
             .await?;
             if cli.target.stats {
@@ -275,6 +284,7 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         }
         Command::Version
         | Command::Serve { .. }
+        | Command::Bench(_)
         | Command::Lint { .. }
         | Command::Schema(SchemaCommand::Plan { .. }) => {
             return Err(CliError::Usage("unreachable command routing".into()))

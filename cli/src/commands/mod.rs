@@ -1,6 +1,7 @@
 //! One module per command family; each returns the JSON it prints.
 
 pub mod data;
+pub mod bench;
 pub mod graph;
 pub mod mutate;
 pub mod offline;

@@ -27,7 +27,7 @@ pub async fn run(
     source: &str,
     name: Option<&str>,
     params: Option<&str>,
-    max_rows: usize,
+    limits: &QueryLimits,
 ) -> Result<QueryResult, CliError> {
     let params: Option<serde_json::Value> = match params {
         Some(text) => Some(
@@ -36,12 +36,8 @@ pub async fn run(
         ),
         None => None,
     };
-    let limits = QueryLimits {
-        max_rows,
-        ..QueryLimits::default()
-    };
     Ok(engine
-        .query(graph, target, source, name, params.as_ref(), &limits)
+        .query(graph, target, source, name, params.as_ref(), limits)
         .await?)
 }
 

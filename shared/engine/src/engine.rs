@@ -84,6 +84,7 @@ pub struct Engine {
     embedding: Option<Arc<dyn EmbeddingProvider>>,
     /// Milliseconds after its creation at which a writer's sidecar belongs to a dead writer.
     sidecar_deadline_ms: AtomicU64,
+    pub(crate) exec_counters: crate::exec::cache::ExecCounters,
 }
 
 impl Engine {
@@ -128,6 +129,7 @@ impl Engine {
             sidecar_deadline_ms: AtomicU64::new(
                 crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
             ),
+            exec_counters: Default::default(),
         }
     }
 
@@ -169,6 +171,12 @@ impl Engine {
             manifest: self.manifest.counters().snapshot(),
             at: Instant::now(),
         }
+    }
+
+    /// How often this engine's queries built adjacency, node indexes and scans (cumulative);
+    /// difference two snapshots with [`crate::ExecStats::since`].
+    pub fn exec_stats(&self) -> crate::ExecStats {
+        self.exec_counters.snapshot()
     }
 
     /// Requests made since `start`.

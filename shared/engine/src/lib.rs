@@ -33,7 +33,9 @@ pub use append::AppendRows;
 pub use counting_store::{CountingStore, ObjectCounters, ObjectStats};
 pub use engine::{compile_schema, Engine, ManifestChoice, ReadTarget, Snapshot};
 pub use error::{EngineError, ManifestConflict};
-pub use exec::{QueryLimits, QueryResult, SnapshotRef};
+pub use exec::{
+    ExecStats, QueryLimits, QueryResult, SnapshotRef, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT,
+};
 pub use export::ExportSummary;
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;

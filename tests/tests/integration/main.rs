@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+mod bench;
 mod cli;
 mod crash;
 mod diagnostics;
@@ -19,4 +20,5 @@ mod mutate;
 mod processes;
 mod query_exec;
 mod serve;
+mod query_limits;
 mod stand_ins;

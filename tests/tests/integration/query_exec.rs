@@ -1,5 +1,5 @@
 //! Read query execution: the read examples of the language reference §9 (exact rows in exact
-//! order), error cases, limits, reads at commits/versions and the warm-read request budget.
+//! order), error cases, reads at commits/versions and the warm-read request budget.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 
 use crate::engine_core::{graph, local_engine};
 
-const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
+pub(crate) const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
 
-const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
+pub(crate) const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
 {"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
 {"type":"Person","data":{"handle":"cat","name":"Cat"}}
 {"type":"Person","data":{"handle":"dan","name":"Dan","age":41,"tags":["rust"]}}
@@ -58,12 +58,12 @@ const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"su
 {"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
 "#;
 
-fn main_target() -> ReadTarget {
+pub(crate) fn main_target() -> ReadTarget {
     ReadTarget::Branch(BranchName::main())
 }
 
 /// Creates graph `name` with `schema` and appends `jsonl` (one write per table).
-async fn fixture(engine: &Engine, name: &str, schema: &str, jsonl: &str) -> GraphId {
+pub(crate) async fn fixture(engine: &Engine, name: &str, schema: &str, jsonl: &str) -> GraphId {
     let g = graph(name);
     engine.init(&g, schema, "test").await.unwrap();
     let catalog = omnigraph_engine::compile_schema(schema, "s.pg").unwrap();
@@ -560,49 +560,6 @@ async fn query_exec_errors() {
     for evil in ["ann' OR '1'='1", "a'b", "\\'", "ann\" OR 1=1 --"] {
         assert!(rows(&engine, &g, a2, json!({"h": evil})).await.is_empty());
     }
-}
-
-#[tokio::test]
-async fn query_exec_limits() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = local_engine(dir.path()).await;
-    let g = fixture(&engine, "a", SCHEMA_A, DATA_A).await;
-    let cross = "query q() { match { $a: Person  $b: Person  $c: Person } return { $a, $b, $c } }";
-    let small = QueryLimits {
-        max_expansion: 50,
-        ..QueryLimits::default()
-    };
-    let err = engine
-        .query(&g, &main_target(), cross, None, None, &small)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("expansion limit"), "{err}");
-    let few = QueryLimits {
-        max_rows: 10,
-        ..QueryLimits::default()
-    };
-    let err = engine
-        .query(&g, &main_target(), cross, None, None, &few)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("more than 10 rows"), "{err}");
-    let limited =
-        "query q() { match { $a: Person  $b: Person  $c: Person } return { $a, $b, $c } limit 10 }";
-    let r = engine
-        .query(&g, &main_target(), limited, None, None, &few)
-        .await
-        .unwrap();
-    assert_eq!(r.rows.len(), 10);
-    assert_eq!(r.rows[0]["a"], json!("ann"));
-    let instant = QueryLimits {
-        timeout: std::time::Duration::ZERO,
-        ..QueryLimits::default()
-    };
-    let err = engine
-        .query(&g, &main_target(), cross, None, None, &instant)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("time limit"), "{err}");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 //!   neighbour's dense index and the edge's row number (its position in an unfiltered scan of
 //!   the edge table). Memory is `O(nodes + edges)` `u32`s.
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use arrow_array::cast::AsArray;
@@ -15,7 +16,7 @@ use arrow_array::{Array, StringArray};
 use omnigraph_lang::catalog::TypeDef;
 
 use super::cache::ByteCache;
-use super::scan::scan_all;
+use super::scan::scan_uncached;
 use crate::{Engine, EngineError, Snapshot};
 
 static NODE_INDEXES: LazyLock<ByteCache<(String, u64), NodeIndex>> =
@@ -26,10 +27,14 @@ type AdjKey = (String, u64, String, u64, String, u64);
 static ADJACENCY: LazyLock<ByteCache<AdjKey, Adjacency>> =
     LazyLock::new(|| ByteCache::new(1 << 30));
 
-/// Sorted ids of a node table version.
+/// Sorted ids of a node table version, with each id's row in an unfiltered in-order scan.
 #[derive(Debug)]
 pub struct NodeIndex {
     ids: StringArray,
+    /// Dense index → row of the unfiltered scan.
+    rows: Vec<u32>,
+    /// Row of the unfiltered scan → dense index.
+    dense_of_row: Vec<u32>,
 }
 
 impl NodeIndex {
@@ -50,6 +55,38 @@ impl NodeIndex {
         }
         None
     }
+
+    /// The row (in an unfiltered in-order scan of the table) of the node with `id`.
+    pub fn row_of_id(&self, id: &str) -> Option<u32> {
+        self.find(id)
+            .and_then(|d| self.rows.get(d as usize).copied())
+    }
+
+    /// The row (in an unfiltered in-order scan) of the node with dense index `d`.
+    pub fn row_of_dense(&self, d: u32) -> Option<u32> {
+        self.rows.get(d as usize).copied()
+    }
+
+    /// The dense index of the node in `row` of an unfiltered in-order scan.
+    pub fn dense_of_row(&self, row: u32) -> Option<u32> {
+        self.dense_of_row.get(row as usize).copied()
+    }
+
+    /// Rows of the unfiltered scan (every row is a node).
+    pub fn rows(&self) -> usize {
+        self.dense_of_row.len()
+    }
+
+    /// A hash from id to dense index (for bulk lookups).
+    fn id_map(&self) -> HashMap<&str, u32> {
+        (0..self.ids.len())
+            .map(|d| (self.ids.value(d), d as u32))
+            .collect()
+    }
+
+    fn bytes(&self) -> usize {
+        self.ids.get_array_memory_size() + 4 * (self.rows.len() + self.dense_of_row.len())
+    }
 }
 
 /// Compressed sparse rows: the neighbours of node `n` are
@@ -59,6 +96,8 @@ pub struct Csr {
     offsets: Vec<u32>,
     targets: Vec<u32>,
     edges: Vec<u32>,
+    /// Distinct neighbours of each node (parallel edges counted once).
+    distinct: Vec<u32>,
 }
 
 impl Csr {
@@ -72,6 +111,11 @@ impl Csr {
             }
             _ => (&[], &[]),
         }
+    }
+
+    /// The number of distinct neighbours of `node`.
+    pub fn distinct_degree(&self, node: u32) -> u32 {
+        self.distinct.get(node as usize).copied().unwrap_or(0)
     }
 
     fn build(nodes: usize, pairs: &[(u32, u32, u32)]) -> Result<Self, EngineError> {
@@ -105,15 +149,30 @@ impl Csr {
                 edges[a + i] = e;
             }
         }
+        let distinct = (0..nodes)
+            .map(|n| {
+                let seg = &targets[offsets[n] as usize..offsets[n + 1] as usize];
+                let mut count = 0u32;
+                let mut last = None;
+                for t in seg {
+                    if last != Some(*t) {
+                        count += 1;
+                        last = Some(*t);
+                    }
+                }
+                count
+            })
+            .collect();
         Ok(Self {
             offsets,
             targets,
             edges,
+            distinct,
         })
     }
 
     fn bytes(&self) -> usize {
-        4 * (self.offsets.len() + self.targets.len() + self.edges.len())
+        4 * (self.offsets.len() + self.targets.len() + self.edges.len() + self.distinct.len())
     }
 }
 
@@ -147,17 +206,31 @@ pub async fn node_index(
     if let Some(hit) = NODE_INDEXES.get(&key) {
         return Ok(hit);
     }
-    let batch = scan_all(engine, snapshot, table_key, &["id".to_string()]).await?;
+    let batch = scan_uncached(engine, snapshot, table_key, &["id".to_string()]).await?;
+    engine.exec_counters.node_index_built();
     let col = batch
         .column(0)
         .as_string_opt::<i32>()
         .ok_or_else(|| EngineError::internal("`id` column is not Utf8"))?;
-    let mut ids: Vec<&str> = (0..col.len()).map(|i| col.value(i)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let array = StringArray::from(ids);
-    let size = array.get_array_memory_size();
-    Ok(NODE_INDEXES.insert(key, NodeIndex { ids: array }, size))
+    if u32::try_from(col.len()).is_err() {
+        return Err(EngineError::internal("node table too large for u32 rows"));
+    }
+    let mut order: Vec<u32> = (0..col.len() as u32).collect();
+    order.sort_unstable_by(|a, b| col.value(*a as usize).cmp(col.value(*b as usize)));
+    // ids are unique within a type; keep the first row of any duplicate defensively
+    order.dedup_by(|b, a| col.value(*a as usize) == col.value(*b as usize));
+    let ids = StringArray::from_iter_values(order.iter().map(|r| col.value(*r as usize)));
+    let mut dense_of_row = vec![super::pattern::NONE; col.len()];
+    for (d, r) in order.iter().enumerate() {
+        dense_of_row[*r as usize] = d as u32;
+    }
+    let index = NodeIndex {
+        ids,
+        rows: order,
+        dense_of_row,
+    };
+    let size = index.bytes();
+    Ok(NODE_INDEXES.insert(key, index, size))
 }
 
 /// The adjacency of edge type `edge` at the snapshot's versions, with the node indexes of its
@@ -186,13 +259,14 @@ pub async fn adjacency(
     if let Some(hit) = ADJACENCY.get(&key) {
         return Ok((hit, from_idx, to_idx));
     }
-    let batch = scan_all(
+    let batch = scan_uncached(
         engine,
         snapshot,
         &edge_key,
         &["src".to_string(), "dst".to_string()],
     )
     .await?;
+    engine.exec_counters.adjacency_built();
     let src = batch
         .column(0)
         .as_string_opt::<i32>()
@@ -207,8 +281,13 @@ pub async fn adjacency(
     }
     let mut out_pairs = Vec::with_capacity(rows);
     let mut in_pairs = Vec::with_capacity(rows);
+    // a temporary hash of the ids: one lookup per endpoint instead of a binary search
+    let from_ids = from_idx.id_map();
+    let same = Arc::ptr_eq(&from_idx, &to_idx);
+    let to_ids = if same { None } else { Some(to_idx.id_map()) };
+    let to_ids = to_ids.as_ref().unwrap_or(&from_ids);
     for i in 0..rows {
-        if let (Some(s), Some(d)) = (from_idx.find(src.value(i)), to_idx.find(dst.value(i))) {
+        if let (Some(&s), Some(&d)) = (from_ids.get(src.value(i)), to_ids.get(dst.value(i))) {
             out_pairs.push((s, d, i as u32));
             in_pairs.push((d, s, i as u32));
         }

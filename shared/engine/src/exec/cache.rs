@@ -1,10 +1,14 @@
 //! Process-wide caches of derived, immutable structures keyed by table versions (scan results,
 //! node indexes, adjacency). A `(table uri, version)` names immutable content, so entries never
 //! go stale; each cache is bounded by an approximate byte budget and evicts oldest-first.
+//! [`ExecCounters`] count, per engine, how often a structure was built rather than reused.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
 
 /// A byte-bounded FIFO cache of shared values.
 #[derive(Debug)]
@@ -61,5 +65,58 @@ impl<K: Hash + Eq + Clone, V> ByteCache<K, V> {
             inner.bytes += size;
         }
         value
+    }
+}
+
+/// How often one engine built derived structures instead of reusing cached ones. A warm
+/// query over unchanged table versions increments none of them.
+#[derive(Debug, Default)]
+pub struct ExecCounters {
+    adjacency_builds: AtomicU64,
+    node_index_builds: AtomicU64,
+    table_scans: AtomicU64,
+}
+
+/// A snapshot of [`ExecCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ExecStats {
+    /// CSR adjacency structures built (one per edge table version and endpoint versions).
+    pub adjacency_builds: u64,
+    /// Dense node indexes built (one per node table version).
+    pub node_index_builds: u64,
+    /// Lance scans run (cache misses of the scan cache, plus adjacency/index builds).
+    pub table_scans: u64,
+}
+
+impl ExecStats {
+    /// Counts since `earlier`.
+    pub fn since(&self, earlier: &ExecStats) -> ExecStats {
+        ExecStats {
+            adjacency_builds: self.adjacency_builds - earlier.adjacency_builds,
+            node_index_builds: self.node_index_builds - earlier.node_index_builds,
+            table_scans: self.table_scans - earlier.table_scans,
+        }
+    }
+}
+
+impl ExecCounters {
+    pub fn adjacency_built(&self) {
+        self.adjacency_builds.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn node_index_built(&self) {
+        self.node_index_builds.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn table_scanned(&self) {
+        self.table_scans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> ExecStats {
+        ExecStats {
+            adjacency_builds: self.adjacency_builds.load(Ordering::Relaxed),
+            node_index_builds: self.node_index_builds.load(Ordering::Relaxed),
+            table_scans: self.table_scans.load(Ordering::Relaxed),
+        }
     }
 }

@@ -13,11 +13,12 @@
 
 mod adjacency;
 mod aggregate;
-mod cache;
+pub(crate) mod cache;
 pub(crate) mod compare;
 mod embed_query;
 mod filter;
 mod limits;
+mod memscan;
 mod order;
 mod pattern;
 pub(crate) mod scan;
@@ -37,7 +38,8 @@ use omnigraph_lang::value::Value;
 use omnigraph_manifest::{BranchName, GraphId};
 use serde::Serialize;
 
-pub use limits::QueryLimits;
+pub use cache::ExecStats;
+pub use limits::{QueryLimits, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT};
 
 use crate::clock::now_ms;
 use crate::rows::values_to_array;
@@ -261,15 +263,18 @@ impl Engine {
                 ),
             ));
         }
-        let budget = limits::Budget::new(limits, started);
-        let exec = pattern::load(self, &snapshot, &plan, &env, &budget).await?;
-        let values = run(&exec)?;
-        if values.len() > limits.max_rows {
-            return Err(EngineError::bad_request(format!(
-                "the result has more than {} rows; add `limit` or narrow the match",
-                limits.max_rows
-            )));
-        }
+        let budget = limits::Budget::new(limits, started, source, query.name_span);
+        // The load phase awaits storage: bound it by the deadline as a whole; the synchronous
+        // join below checks the clock as it counts steps.
+        let remaining = limits.timeout.saturating_sub(started.elapsed());
+        let exec = tokio::time::timeout(
+            remaining,
+            pattern::load(self, &snapshot, &plan, &env, &budget),
+        )
+        .await
+        .map_err(|_| budget.time_error())??;
+        let values = run(exec)?;
+        budget.check_rows(values.len(), limits.max_rows)?;
         let columns: Vec<String> = plan.projections.iter().map(|p| p.name.clone()).collect();
         let rows = values
             .iter()
@@ -295,7 +300,32 @@ impl Engine {
     }
 }
 
-fn run(exec: &pattern::Exec<'_>) -> Result<Vec<Vec<Value>>, EngineError> {
+/// Whether an aggregate read returns only `count($v)` items and has no group keys: its one
+/// row is the number of solutions, counted without materialising them.
+fn count_only(plan: &omnigraph_lang::ir::ReadPlan) -> bool {
+    use omnigraph_lang::ir::Expr;
+    use omnigraph_lang::query::ast::AggFunc;
+    let Some(agg) = &plan.aggregate else {
+        return false;
+    };
+    agg.group_keys.is_empty()
+        && plan.ranking.is_none()
+        && !plan.projections.is_empty()
+        && plan.projections.iter().all(|p| {
+            matches!(&p.expr, Expr::Agg { func: AggFunc::Count, arg }
+                if matches!(**arg, Expr::Entity { var: omnigraph_lang::ir::VarRef::Outer(_) }))
+        })
+}
+
+fn run(mut exec: pattern::Exec<'_>) -> Result<Vec<Vec<Value>>, EngineError> {
+    if count_only(exec.plan) {
+        exec.count_mode = true;
+        let n = exec.count_solutions()?;
+        exec.budget.check_time()?;
+        let n = Value::I64(i64::try_from(n).unwrap_or(i64::MAX));
+        return Ok(vec![vec![n; exec.plan.projections.len()]]);
+    }
+    let exec = &exec;
     let rows = exec.solve()?;
     exec.budget.check_time()?;
     match &exec.plan.aggregate {

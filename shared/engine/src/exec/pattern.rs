@@ -13,15 +13,18 @@ use omnigraph_lang::ir::{
     EntityKind, Expand, ExpandDirection, Expr, Pattern, Predicate, ReadPlan, ScanPredicate, VarDef,
 };
 
-use super::adjacency::{adjacency, node_index, Adjacency};
+use super::adjacency::{adjacency, node_index, Adjacency, NodeIndex};
 use super::limits::Budget;
-use super::scan::{predicate_column, scan_all, scan_nodes, Table};
+use super::scan::{predicate_column, scan_all, scan_nodes, Origin, Table};
 use super::text::Bm25Stats;
 use super::Env;
 use crate::{Engine, EngineError, Snapshot};
 
 /// An unbound slot.
 pub const NONE: u32 = u32::MAX;
+
+/// Receives each solution (the slot rows) with its multiplicity; returns false to stop.
+pub type Emit<'e> = dyn FnMut(&[u32], u64) -> Result<bool, EngineError> + 'e;
 
 /// One variable of the query (outer or local to an anti-join).
 #[derive(Debug, Clone)]
@@ -42,10 +45,58 @@ pub struct PatNode<'p> {
 }
 
 /// Dense node index ⇄ candidate row of one node slot.
-#[derive(Debug, Default)]
-pub struct NodeMap {
-    dense: Vec<u32>,
-    pos: HashMap<u32, u32>,
+#[derive(Debug)]
+pub enum NodeMap {
+    /// The slot's candidates are the whole table in scan order: the node index maps both ways.
+    Full(Arc<NodeIndex>),
+    /// `dense[row]`, and `pos[dense]` (`NONE` when that node is not a candidate).
+    Partial { dense: Vec<u32>, pos: Vec<u32> },
+}
+
+impl NodeMap {
+    fn build(index: Arc<NodeIndex>, t: &Table) -> Self {
+        match &t.origin {
+            Origin::Full if index.rows() == t.len() => return Self::Full(index),
+            _ => {}
+        }
+        let mut dense = Vec::with_capacity(t.len());
+        let mut pos = vec![NONE; index.len()];
+        for r in 0..t.len() as u32 {
+            let d = match &t.origin {
+                Origin::Subset(rows) => rows
+                    .get(r as usize)
+                    .and_then(|orig| index.dense_of_row(*orig)),
+                _ => index.find(t.id(r)),
+            }
+            .unwrap_or(NONE);
+            dense.push(d);
+            if let Some(p) = pos.get_mut(d as usize) {
+                *p = r;
+            }
+        }
+        Self::Partial { dense, pos }
+    }
+
+    /// The dense index of candidate `row` (`NONE` if the node has none).
+    pub fn dense(&self, row: u32) -> u32 {
+        match self {
+            Self::Full(index) => index.dense_of_row(row).unwrap_or(NONE),
+            Self::Partial { dense, .. } => dense.get(row as usize).copied().unwrap_or(NONE),
+        }
+    }
+
+    /// The candidate row of the node with dense index `d`, if it is a candidate.
+    pub fn row(&self, d: u32) -> Option<u32> {
+        match self {
+            Self::Full(index) => index.row_of_dense(d),
+            Self::Partial { pos, .. } => pos.get(d as usize).copied().filter(|r| *r != NONE),
+        }
+    }
+
+    /// Whether every node of the table is a candidate.
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
 }
 
 /// Everything the synchronous phase needs.
@@ -59,6 +110,9 @@ pub struct Exec<'a> {
     pub adjacency: HashMap<String, Arc<Adjacency>>,
     pub bm25: HashMap<(String, String, String), Bm25Stats>,
     pub tree: PatNode<'a>,
+    /// Solutions are only counted: a final one-hop traversal reports how many destinations
+    /// it has instead of visiting each.
+    pub count_mode: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -323,18 +377,7 @@ pub async fn load<'a>(
             continue;
         }
         let index = node_index(engine, snapshot, &def.table).await?;
-        let t = &tables[s];
-        let mut map = NodeMap {
-            dense: Vec::with_capacity(t.len()),
-            pos: HashMap::with_capacity(t.len()),
-        };
-        for r in 0..t.len() as u32 {
-            let d = index.find(t.id(r)).unwrap_or(NONE);
-            map.dense.push(d);
-            if d != NONE {
-                map.pos.insert(d, r);
-            }
-        }
+        let map = NodeMap::build(index, &tables[s]);
         maps[s] = Some(map);
     }
 
@@ -371,6 +414,7 @@ pub async fn load<'a>(
         adjacency: adj,
         bm25,
         tree,
+        count_mode: false,
     })
 }
 
@@ -583,11 +627,11 @@ impl Exec<'_> {
         steps: &[Step],
         i: usize,
         row: &mut [u32],
-        emit: &mut dyn FnMut(&[u32]) -> Result<bool, EngineError>,
+        emit: &mut Emit<'_>,
     ) -> Result<bool, EngineError> {
         let Some(step) = steps.get(i) else {
             self.budget.tick(1)?;
-            return emit(row);
+            return emit(row, 1);
         };
         let sc = &node.scope;
         match step {
@@ -648,14 +692,26 @@ impl Exec<'_> {
                 if dense == NONE {
                     return Ok(true);
                 }
-                let mut out = Vec::new();
-                self.targets(e, *from_side, dense, &mut out)?;
                 let map = self.maps[dst]
                     .as_ref()
                     .ok_or_else(|| EngineError::internal("node map was not prepared"))?;
+                if self.count_mode
+                    && i + 1 == steps.len()
+                    && row[dst] == NONE
+                    && k.is_none()
+                    && e.min_hops <= 1
+                    && e.max_hops <= 1
+                {
+                    // counting only, and this traversal is the last step: count its distinct
+                    // candidate destinations instead of visiting each
+                    let n = self.count_tail(e, *from_side, dense, map)?;
+                    return if n == 0 { Ok(true) } else { emit(row, n) };
+                }
+                let mut out = Vec::new();
+                self.targets(e, *from_side, dense, &mut out)?;
                 let was = row[dst];
                 for (td, edge_row) in out {
-                    let Some(&r) = map.pos.get(&td) else { continue };
+                    let Some(r) = map.row(td) else { continue };
                     if was != NONE && was != r {
                         continue;
                     }
@@ -678,7 +734,7 @@ impl Exec<'_> {
                 let c = &node.children[*child];
                 let mut found = false;
                 let mut scratch = row.to_vec();
-                self.dfs(c, sub, 0, &mut scratch, &mut |_| {
+                self.dfs(c, sub, 0, &mut scratch, &mut |_, _| {
                     found = true;
                     Ok(false)
                 })?;
@@ -691,11 +747,59 @@ impl Exec<'_> {
         }
     }
 
+    /// The number of distinct destinations of a one-hop traversal from `src` that are
+    /// candidates of the destination slot (one step).
+    fn count_tail(
+        &self,
+        e: &Expand,
+        from_side: bool,
+        src: u32,
+        map: &NodeMap,
+    ) -> Result<u64, EngineError> {
+        self.budget.tick(1)?;
+        let adj = self
+            .adjacency
+            .get(&e.edge_table)
+            .ok_or_else(|| EngineError::internal("adjacency was not prepared"))?;
+        let use_out = from_side == (e.direction == ExpandDirection::Out);
+        let csr = if use_out { &adj.out } else { &adj.inn };
+        if map.is_full() {
+            return Ok(u64::from(csr.distinct_degree(src)));
+        }
+        let (ns, _) = csr.neighbors(src);
+        self.budget.tick(ns.len() as u64)?;
+        let mut n = 0u64;
+        let mut last = NONE;
+        for &t in ns {
+            if t != last {
+                last = t;
+                if map.row(t).is_some() {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// The number of solutions of the read pattern (for an aggregate of only `count($v)`),
+    /// without materialising them.
+    pub fn count_solutions(&self) -> Result<u64, EngineError> {
+        let mut bound = vec![false; self.slots.len()];
+        let steps = self.plan_steps(&self.tree, &mut bound)?;
+        let mut total = 0u64;
+        let mut row = vec![NONE; self.slots.len()];
+        self.dfs(&self.tree, &steps, 0, &mut row, &mut |_, n| {
+            total = total.saturating_add(n);
+            Ok(true)
+        })?;
+        Ok(total)
+    }
+
     fn dense(&self, slot: usize, row: u32) -> Result<u32, EngineError> {
         let map = self.maps[slot]
             .as_ref()
             .ok_or_else(|| EngineError::internal("node map was not prepared"))?;
-        Ok(map.dense.get(row as usize).copied().unwrap_or(NONE))
+        Ok(map.dense(row))
     }
 
     /// Every solution of the read pattern, as rows of the outer slots.
@@ -705,7 +809,7 @@ impl Exec<'_> {
         let outer = self.plan.vars.len();
         let mut rows: Vec<Box<[u32]>> = Vec::new();
         let mut row = vec![NONE; self.slots.len()];
-        self.dfs(&self.tree, &steps, 0, &mut row, &mut |r| {
+        self.dfs(&self.tree, &steps, 0, &mut row, &mut |r, _| {
             rows.push(r[..outer].into());
             Ok(true)
         })?;

@@ -1,6 +1,7 @@
 //! Table scans: Lance scans with projection and predicate pushdown (SQL built from the IR's
 //! pushable predicates with escaped literals), residual predicates evaluated in memory, and
 //! a process-wide cache of scan results keyed by `(table uri, version, columns, filter)`.
+//! Node tables up to [`super::memscan::IN_MEMORY_ROWS`] rows are filtered in memory instead.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock};
@@ -23,16 +24,32 @@ type ScanKey = (String, u64, String, String);
 static SCANS: LazyLock<ByteCache<ScanKey, RecordBatch>> =
     LazyLock::new(|| ByteCache::new(512 << 20));
 
+/// Where a table's rows sit in an unfiltered in-order scan of the whole table.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// Row `r` is row `r` of the unfiltered scan.
+    Full,
+    /// Row `r` is row `rows[r]` of the unfiltered scan.
+    Subset(Arc<Vec<u32>>),
+    /// Not known (rows filtered by Lance).
+    Unknown,
+}
+
 /// Rows of one table (or of the candidates of one variable) with the columns a query reads.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub batch: RecordBatch,
     ids: StringArray,
     cols: HashMap<String, usize>,
+    pub origin: Origin,
 }
 
 impl Table {
     pub fn new(batch: RecordBatch) -> Result<Self, EngineError> {
+        Self::with_origin(batch, Origin::Unknown)
+    }
+
+    pub fn with_origin(batch: RecordBatch, origin: Origin) -> Result<Self, EngineError> {
         let ids = batch
             .column_by_name("id")
             .and_then(|c| c.as_string_opt::<i32>().cloned())
@@ -44,7 +61,17 @@ impl Table {
             .enumerate()
             .map(|(i, f)| (f.name().clone(), i))
             .collect();
-        Ok(Self { batch, ids, cols })
+        Ok(Self {
+            batch,
+            ids,
+            cols,
+            origin,
+        })
+    }
+
+    /// The column `prop`, if scanned.
+    pub fn column(&self, prop: &str) -> Option<&arrow_array::ArrayRef> {
+        self.cols.get(prop).map(|c| self.batch.column(*c))
     }
 
     pub fn len(&self) -> usize {
@@ -98,6 +125,18 @@ pub async fn scan(
     if let Some(hit) = SCANS.get(&key) {
         return Ok(hit);
     }
+    let batch = run_scan(engine, &dataset, columns, filter).await?;
+    let size = batch.get_array_memory_size();
+    Ok(SCANS.insert(key, batch, size))
+}
+
+async fn run_scan(
+    engine: &Engine,
+    dataset: &lance::Dataset,
+    columns: &[String],
+    filter: Option<&str>,
+) -> Result<RecordBatch, EngineError> {
+    engine.exec_counters.table_scanned();
     let mut scanner = dataset.scan();
     // in order: edge rows are identified by their position in an unfiltered scan
     scanner.scan_in_order(true);
@@ -105,9 +144,19 @@ pub async fn scan(
     if let Some(f) = filter {
         scanner.filter(f)?;
     }
-    let batch = scanner.try_into_batch().await?;
-    let size = batch.get_array_memory_size();
-    Ok(SCANS.insert(key, batch, size))
+    Ok(scanner.try_into_batch().await?)
+}
+
+/// Every row of a table with `columns`, read for building a derived structure (node index,
+/// adjacency) that is cached itself: the raw columns are not kept.
+pub async fn scan_uncached(
+    engine: &Engine,
+    snapshot: &Snapshot,
+    table_key: &str,
+    columns: &[String],
+) -> Result<RecordBatch, EngineError> {
+    let (_, dataset) = engine.open_table(snapshot, table_key).await?;
+    run_scan(engine, &dataset, columns, None).await
 }
 
 /// How one scan predicate reaches Lance.
@@ -219,6 +268,13 @@ pub async fn scan_nodes(
     props: &BTreeSet<String>,
     env: &Env,
 ) -> Result<Table, EngineError> {
+    let rows = snapshot.tables.get(table_key).map_or(u64::MAX, |p| p.rows);
+    if rows <= super::memscan::IN_MEMORY_ROWS {
+        return super::memscan::scan_nodes_in_memory(
+            engine, snapshot, table_key, predicates, props, env,
+        )
+        .await;
+    }
     let mut sql = Vec::new();
     let mut residual = Vec::new();
     let mut never = false;
