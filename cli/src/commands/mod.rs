@@ -1,5 +1,6 @@
 //! One module per command family; each returns the JSON it prints.
 
+pub mod cleanup;
 pub mod graph;
 pub mod mutate;
 pub mod offline;

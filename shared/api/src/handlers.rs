@@ -313,11 +313,22 @@ impl Service {
         to_value(&page)
     }
 
+    /// Recovery then GC (keeping every commit, minimum guard) of one graph (`graph` in the
+    /// path or body) or of every graph under the store.
     async fn recover(&self, call: &Call) -> Result<Value, ApiError> {
-        let _ = call;
-        Ok(json!({
-            "swept": 0,
-            "note": "recovery is not wired to the engine yet; nothing was swept",
-        }))
+        let named = call
+            .path
+            .get("graph")
+            .or_else(|| call.body.get("graph").and_then(Value::as_str));
+        let graph = named.map(GraphId::new).transpose()?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let swept = self
+            .engine
+            .maintain(graph.as_ref(), &omnigraph_engine::GcOptions::new(now_ms))
+            .await?;
+        Ok(json!({ "swept": swept.len(), "graphs": swept }))
     }
 }

@@ -18,6 +18,7 @@ mod history;
 mod layout;
 mod load;
 mod location;
+mod maintain;
 mod mutate;
 mod pinned_handler;
 mod recover;
@@ -37,6 +38,7 @@ pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
 pub use load::{LoadJsonl, LoadMode};
 pub use location::StoreLocation;
+pub use maintain::GraphSweep;
 pub use mutate::MutationOutcome;
 pub use rows::{cell_value, records_to_batch, values_to_array};
 // Exported for the Lance guard tests (tests/tests/integration/lance_guards.rs).
