@@ -496,6 +496,33 @@ impl Engine {
 }
 
 impl Engine {
+    /// The objects (store paths) the version of `table_key` that `snapshot` pins consists of:
+    /// its detached manifest (none for the mainline version 1), data, deletion and
+    /// transaction files. Tests and the simulation check that each one exists.
+    pub async fn version_objects(
+        &self,
+        snapshot: &crate::Snapshot,
+        table_key: &str,
+    ) -> Result<Vec<String>, EngineError> {
+        let ty = snapshot
+            .catalog
+            .by_table_key(table_key)
+            .ok_or_else(|| EngineError::bad_request(format!("unknown table `{table_key}`")))?;
+        let dir = self
+            .layout(&snapshot.graph)
+            .table_dir(ty.kind.as_str(), &ty.type_id);
+        let (_, dataset) = self.open_table(snapshot, table_key).await?;
+        let mut out: Vec<String> = referenced_files(&dir, &dataset)
+            .into_values()
+            .map(|p| p.to_string())
+            .collect();
+        let version = dataset.version().version;
+        if is_detached_version(version) {
+            out.push(format!("{dir}/_versions/d{version}.manifest"));
+        }
+        Ok(out)
+    }
+
     /// Whether the detached manifest of `version` under `dir` no longer exists.
     async fn manifest_gone(&self, dir: &Path, version: u64) -> Result<bool, EngineError> {
         if !is_detached_version(version) {

@@ -130,6 +130,7 @@ struct Tally {
     gc_requests: Vec<OpStats>,
     rolled_back: u64,
     checks: u64,
+    check_time: Duration,
 }
 
 struct Sim {
@@ -147,6 +148,8 @@ struct Sim {
     must_write: Option<String>,
     /// Table key -> directory (for manifest existence checks).
     dirs: BTreeMap<String, String>,
+    /// A fault-free engine on the same stores (its caches only hold immutable versions).
+    reader: Engine,
 }
 
 macro_rules! sim_assert {
@@ -194,15 +197,16 @@ impl Sim {
             seed,
             step: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
-            raw,
+            raw: raw.clone(),
             plan,
-            manifest,
+            manifest: manifest.clone(),
             engine,
             g,
             model,
             tally: Tally::default(),
             must_write: None,
             dirs,
+            reader: Engine::with_memory_store(raw.clone(), manifest.clone()),
         }
     }
 
@@ -256,7 +260,9 @@ impl Sim {
                 self.random_op().await
             };
             let full = touched.iter().any(|t| t == "*");
+            let checked = Instant::now();
             self.check(&touched, full).await;
+            self.tally.check_time += checked.elapsed();
         }
         self.check(&["*".to_string()], true).await;
     }
@@ -264,12 +270,12 @@ impl Sim {
     /// One random operation; returns the branches it may have changed ("*": all / history).
     async fn random_op(&mut self) -> Vec<String> {
         match self.rng.random_range(0..100) {
-            0..22 => {
+            0..12 => {
                 let b = self.pick_branch();
                 self.load(&b, None, None).await;
                 vec![b]
             }
-            22..34 => {
+            12..20 => {
                 let b = self.pick_branch();
                 let fp = failpoints::CATALOG
                     .iter()
@@ -280,7 +286,7 @@ impl Sim {
                 self.load(&b, Some(fp), None).await;
                 vec![b]
             }
-            34..44 => {
+            20..26 => {
                 let b = self.pick_branch();
                 let kind = match self.rng.random_range(0..10) {
                     0..5 => Kind::Put,
@@ -298,18 +304,18 @@ impl Sim {
                 self.load(&b, None, Some(Fault { kind, nth, mode })).await;
                 vec![b]
             }
-            44..56 => self.create_branch().await,
-            56..62 => self.delete_branch().await,
-            62..80 => {
+            26..42 => self.create_branch().await,
+            42..50 => self.delete_branch().await,
+            50..74 => {
                 let b = self.pick_branch();
                 self.count("read_head");
                 vec![b]
             }
-            80..90 => {
+            74..88 => {
                 self.read_commit().await;
                 vec![]
             }
-            90..95 => {
+            88..95 => {
                 self.recover().await;
                 vec!["*".into()]
             }
@@ -608,7 +614,9 @@ impl Sim {
         for id in &self.model.expired {
             sim_assert!(self, !stored.contains(id), "expired commit {id} still stored");
         }
-        // Reads: touched branches (every branch on a full check) see exactly the model.
+        // Reads: touched branches (every branch on a full check, by a fresh engine) see
+        // exactly the model.
+        let fresh = if full { Some(self.checker()) } else { None };
         let branches: Vec<String> = if full {
             self.model.branches.keys().cloned().collect()
         } else {
@@ -620,11 +628,13 @@ impl Sim {
         };
         for b in branches {
             let target = ReadTarget::Branch(BranchName::new(&b).unwrap());
-            let got = read_state(&checker, &self.g, &target).await;
+            let got = read_state(fresh.as_ref().unwrap_or(&self.reader), &self.g, &target).await;
             let want = &self.model.branches[&b].1;
             sim_assert!(self, got.as_ref().ok() == Some(want), "branch {b}: read {got:?}, model {want:?}");
         }
-        if full {
+        if let Some(fresh) = fresh {
+            // Every retained commit: still stored, its row counts as the model says, and every
+            // object of every version it pins exists; a sample is read in full.
             let ids: Vec<String> = self
                 .model
                 .commits
@@ -632,9 +642,34 @@ impl Sim {
                 .filter(|id| !self.model.expired.contains(*id))
                 .cloned()
                 .collect();
-            for id in ids {
-                sim_assert!(self, stored.contains(&id), "retained commit {id} is gone");
-                let got = read_state(&checker, &self.g, &ReadTarget::Commit(id.clone())).await;
+            let mut objects = BTreeSet::new();
+            for id in &ids {
+                sim_assert!(self, stored.contains(id), "retained commit {id} is gone");
+                let snap = self
+                    .reader
+                    .snapshot(&self.g, &ReadTarget::Commit(id.clone()))
+                    .await
+                    .unwrap();
+                let want = &self.model.commits[id];
+                for (key, pin) in &snap.tables {
+                    let rows = want.get(key).map_or(0, |t| t.len() as u64);
+                    sim_assert!(self, pin.rows == rows, "commit {id} {key}: {} rows, model {rows}", pin.rows);
+                    let objs = self.reader.version_objects(&snap, key).await;
+                    sim_assert!(self, objs.is_ok(), "commit {id} {key}: {objs:?}");
+                    objects.extend(objs.unwrap());
+                }
+            }
+            for obj in objects {
+                let exists = self
+                    .raw
+                    .head(&object_store::path::Path::from(obj.as_str()))
+                    .await
+                    .is_ok();
+                sim_assert!(self, exists, "{obj}, referenced by a retained commit, is gone");
+            }
+            for _ in 0..2.min(ids.len()) {
+                let id = ids[self.rng.random_range(0..ids.len())].clone();
+                let got = read_state(&fresh, &self.g, &ReadTarget::Commit(id.clone())).await;
                 let want = &self.model.commits[&id];
                 sim_assert!(self, got.as_ref().ok() == Some(want), "commit {id}: read {got:?}, model {want:?}");
             }
@@ -725,12 +760,13 @@ fn simulation() {
     let sample = t.gc_requests.first().copied().unwrap_or_default();
     eprintln!(
         "simulation: {} seeds x {ops} steps = {ran} operations in {:.1}s on {threads} threads, \
-         {} invariant checks, 0 violations\n ops: {:?}\n failpoints: {:?}\n faults fired: {:?}\n \
+         {} invariant checks ({:.1}s of it), 0 violations\n ops: {:?}\n failpoints: {:?}\n faults fired: {:?}\n \
          recovery rolled back {} ops; GC: {} runs, {} commits expired, {} versions and {} files \
          deleted; sample GC requests: {}",
         seeds.len(),
         started.elapsed().as_secs_f64(),
         t.checks,
+        t.check_time.as_secs_f64(),
         t.ops,
         t.failpoints,
         t.faults,
@@ -775,4 +811,5 @@ fn merge(into: &mut Tally, from: Tally) {
     into.gc_requests.extend(from.gc_requests);
     into.rolled_back += from.rolled_back;
     into.checks += from.checks;
+    into.check_time += from.check_time;
 }
