@@ -197,6 +197,29 @@ pub enum Command {
     /// The social-graph benchmark: generate data, run and report.
     #[command(subcommand)]
     Bench(crate::commands::bench::BenchCommand),
+    /// Garbage-collect the graph: expire commits outside the retention window and delete the
+    /// table objects nothing live references (a dry run unless --confirm).
+    Cleanup {
+        /// Keep the newest N commits of every branch.
+        #[arg(long)]
+        keep: Option<usize>,
+        /// Keep commits younger than this (e.g. 7d, 12h); older ones beyond --keep expire.
+        #[arg(long)]
+        older_than: Option<String>,
+        /// Delete for real (without it, print what would be deleted).
+        #[arg(long)]
+        confirm: bool,
+        /// The current time: milliseconds since the epoch or RFC 3339 (default: the clock).
+        #[arg(long)]
+        now: Option<String>,
+        /// Never delete anything younger than this (default and minimum: twice the function
+        /// timeout).
+        #[arg(long)]
+        guard: Option<String>,
+        /// The longest timeout of any writer to this store (default 15m).
+        #[arg(long)]
+        function_timeout: Option<String>,
+    },
     /// Print the version.
     Version,
 }

@@ -259,6 +259,24 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Recover { dry_run, now } => {
             commands::recover::run(&engine, &g, now.as_deref(), *dry_run).await?
         }
+        Command::Cleanup {
+            keep,
+            older_than,
+            confirm,
+            now,
+            guard,
+            function_timeout,
+        } => {
+            let args = commands::cleanup::CleanupArgs {
+                keep: *keep,
+                older_than: older_than.as_deref(),
+                confirm: *confirm,
+                now: now.as_deref(),
+                guard: guard.as_deref(),
+                function_timeout: function_timeout.as_deref(),
+            };
+            commands::cleanup::run(&engine, &g, args).await?
+        }
         Command::Schema(SchemaCommand::Show { branch }) => {
             graph::schema_show(&engine, &g, branch).await?
         }

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod bench;
+pub mod cleanup;
 pub mod graph;
 pub mod mutate;
 pub mod offline;

@@ -111,6 +111,11 @@ impl CountingStore {
     pub fn counters(&self) -> &Arc<ObjectCounters> {
         &self.counters
     }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &Arc<dyn ObjectStore> {
+        &self.inner
+    }
 }
 
 impl fmt::Display for CountingStore {

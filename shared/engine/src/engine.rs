@@ -85,6 +85,8 @@ pub struct Engine {
     /// Milliseconds after its creation at which a writer's sidecar belongs to a dead writer.
     sidecar_deadline_ms: AtomicU64,
     pub(crate) exec_counters: crate::exec::cache::ExecCounters,
+    /// Lance reads and writes the engine's own (in-process) store through `memory://` URIs.
+    in_memory: bool,
 }
 
 impl Engine {
@@ -117,7 +119,11 @@ impl Engine {
         root: Path,
         manifest: Arc<dyn ManifestStore>,
     ) -> Self {
-        let tables = Tables::new(store.counters().clone(), lance_storage_options(&location));
+        let tables = Tables::new(
+            store.counters().clone(),
+            lance_storage_options(&location),
+            None,
+        );
         Self {
             store,
             root,
@@ -125,6 +131,36 @@ impl Engine {
             manifest,
             tables,
             catalogs: Mutex::new(HashMap::new()),
+            embedding: None,
+            sidecar_deadline_ms: AtomicU64::new(
+                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
+            ),
+            exec_counters: Default::default(),
+            in_memory: false,
+        }
+    }
+
+    /// An engine over an in-process object store (graphs at its root): Lance is handed the
+    /// same store, so every table object lives in `store`. For tests and the deterministic
+    /// simulation, which wrap an `object_store::memory::InMemory` to inject faults.
+    pub fn with_memory_store(
+        store: Arc<dyn ObjectStore>,
+        manifest: Arc<dyn ManifestStore>,
+    ) -> Self {
+        let counting = Arc::new(CountingStore::new(store));
+        let tables = Tables::new(
+            counting.counters().clone(),
+            HashMap::new(),
+            Some(counting.inner().clone()),
+        );
+        Self {
+            store: counting,
+            root: Path::default(),
+            location: StoreLocation::Local(std::path::PathBuf::from("memory:")),
+            manifest,
+            tables,
+            catalogs: Mutex::new(HashMap::new()),
+            in_memory: true,
             embedding: None,
             sidecar_deadline_ms: AtomicU64::new(
                 crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
@@ -190,7 +226,14 @@ impl Engine {
 
     /// The Lance URI of a type's dataset.
     pub(crate) fn table_uri(&self, graph: &GraphId, ty: &TypeDef) -> String {
-        let dir = self.layout(graph).table_dir(ty.kind.as_str(), &ty.type_id);
+        self.dir_uri(&self.layout(graph).table_dir(ty.kind.as_str(), &ty.type_id))
+    }
+
+    /// The Lance URI of the dataset in directory `dir` (a path under the store root).
+    pub(crate) fn dir_uri(&self, dir: &Path) -> String {
+        if self.in_memory {
+            return format!("memory://{dir}");
+        }
         match &self.location {
             StoreLocation::Local(base) => {
                 // `file-object-store://` routes every read and write through object_store (and

@@ -13,8 +13,16 @@
 //!   no cleanup, no flush: a real crash.
 //! - `error`: the operation returns `unavailable` ("failpoint <name>") from that point.
 //!
+//! In process, [`armed`] arms failpoints in `error` mode for one future only (a task-local,
+//! so concurrent tasks — e.g. simulation seeds on several threads — do not see each other's):
+//! the operation stops there with `unavailable`, leaving behind exactly what a crash at that
+//! point leaves (sidecar, staged versions, orphan commit…). The environment variable keeps
+//! working alongside.
+//!
 //! Every name is in [`CATALOG`]; the crash tests run one case per catalogued failpoint and
 //! fail if a failpoint has no case.
+
+use std::future::Future;
 
 /// The environment variable that arms failpoints.
 pub const ENV: &str = "OMNIGRAPH_FAILPOINTS";
@@ -57,9 +65,24 @@ pub const CATALOG: &[&str] = &[
 /// Whether this build has failpoints compiled in.
 pub const ENABLED: bool = cfg!(feature = "failpoints");
 
-/// Fires failpoint `name` if [`ENV`] arms it: aborts the process, or returns an error.
+tokio::task_local! {
+    /// Failpoints armed in `error` mode for the current task by [`armed`].
+    static ARMED: Vec<&'static str>;
+}
+
+/// Runs `fut` with the failpoints `names` armed in `error` mode for it alone. Without the
+/// `failpoints` feature nothing fires.
+pub async fn armed<F: Future>(names: Vec<&'static str>, fut: F) -> F::Output {
+    ARMED.scope(names, fut).await
+}
+
+/// Fires failpoint `name` if [`armed`] or [`ENV`] arms it: aborts the process, or returns an
+/// error.
 #[cfg(feature = "failpoints")]
 pub(crate) fn hit(name: &'static str) -> Result<(), crate::EngineError> {
+    if ARMED.try_with(|a| a.contains(&name)).unwrap_or(false) {
+        return Err(crate::EngineError::Unavailable(format!("failpoint {name}")));
+    }
     let Ok(spec) = std::env::var(ENV) else {
         return Ok(());
     };

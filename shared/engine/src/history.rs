@@ -67,6 +67,23 @@ impl Engine {
                 other => other.into(),
             })?;
         failpoint!(BRANCH_CREATE_AFTER_PUBLISH);
+        // GC deletes expired commits before it reads the heads that make the live set. If the
+        // source commit still exists now, any collector that drops it reads heads after this
+        // publish and sees the new branch; if it is gone, the pinned versions may be too:
+        // undo the create.
+        if self
+            .manifest
+            .get_commit(graph, &head.commit_id)
+            .await?
+            .is_none()
+        {
+            let _ = self.manifest.delete_branch(graph, name, head.version).await;
+            return Err(EngineError::not_found(format!(
+                "commit `{}` (the source of branch `{name}`; expired by retention while the \
+                 branch was being created)",
+                head.commit_id
+            )));
+        }
         Ok(head)
     }
 
@@ -113,10 +130,11 @@ impl Engine {
 
     /// One commit, or `not_found`.
     pub async fn require_commit(&self, graph: &GraphId, id: &str) -> Result<Commit, EngineError> {
-        self.manifest
-            .get_commit(graph, id)
-            .await?
-            .ok_or_else(|| EngineError::not_found(format!("commit `{id}`")))
+        self.manifest.get_commit(graph, id).await?.ok_or_else(|| {
+            EngineError::not_found(format!(
+                "commit `{id}` (never made, or expired by retention and garbage-collected)"
+            ))
+        })
     }
 
     /// The commit that was the head of `branch` at head version `version`: walks first
@@ -137,7 +155,15 @@ impl Engine {
             let Some(parent) = commit.parents.first().cloned() else {
                 return Err(missing());
             };
-            commit = self.require_commit(graph, &parent).await?;
+            commit = match self.manifest.get_commit(graph, &parent).await? {
+                Some(c) => c,
+                None => {
+                    return Err(EngineError::not_found(format!(
+                        "version {version} of branch `{branch}` (expired by retention and \
+                         garbage-collected)"
+                    )))
+                }
+            };
         }
         Ok(commit)
     }

@@ -15,11 +15,13 @@ mod error;
 mod exec;
 mod export;
 pub mod failpoints;
+mod gc;
 mod history;
 mod layout;
 mod load;
 mod load_embed;
 mod location;
+mod maintain;
 mod mutate;
 mod pinned_handler;
 mod recover;
@@ -37,12 +39,14 @@ pub use exec::{
     ExecStats, QueryLimits, QueryResult, SnapshotRef, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT,
 };
 pub use export::ExportSummary;
+pub use gc::{DeletedFile, DeletedVersion, GcOptions, GcReport, DEFAULT_FUNCTION_TIMEOUT};
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;
 pub use load::{
     LoadMode, LoadOptions, LoadOutcome, LoadProgress, LoadStats, ProgressFn, DEFAULT_BATCH_ROWS,
 };
 pub use location::StoreLocation;
+pub use maintain::GraphSweep;
 pub use mutate::MutationOutcome;
 pub use rows::{cell_value, records_to_batch, values_to_array};
 // Exported for the Lance guard tests (tests/tests/integration/lance_guards.rs).

@@ -443,7 +443,7 @@ impl Engine {
 }
 
 /// Data, deletion and transaction files of one version (in this dataset's own base).
-fn referenced_files(dir: &Path, dataset: &lance::Dataset) -> BTreeMap<String, Path> {
+pub(crate) fn referenced_files(dir: &Path, dataset: &lance::Dataset) -> BTreeMap<String, Path> {
     let mut out = BTreeMap::new();
     let mut add = |rel: String| {
         let path = Path::from(format!("{dir}/{rel}"));

@@ -34,14 +34,14 @@ use crate::EngineError;
 #[derive(Debug)]
 struct CountingWrapper {
     counters: Arc<ObjectCounters>,
+    /// The engine's in-process store, used instead of the one Lance built (`memory://`).
+    substitute: Option<Arc<dyn ObjectStore>>,
 }
 
 impl WrappingObjectStore for CountingWrapper {
     fn wrap(&self, _store_prefix: &str, original: Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> {
-        Arc::new(CountingStore::with_counters(
-            original,
-            self.counters.clone(),
-        ))
+        let inner = self.substitute.clone().unwrap_or(original);
+        Arc::new(CountingStore::with_counters(inner, self.counters.clone()))
     }
 
     fn wrap_paginated(
@@ -49,6 +49,9 @@ impl WrappingObjectStore for CountingWrapper {
         _store_prefix: &str,
         original: Arc<dyn PaginatedListStore>,
     ) -> Option<Arc<dyn PaginatedListStore>> {
+        if self.substitute.is_some() {
+            return None;
+        }
         // Keep the pushdown, counting each page request as a LIST.
         Some(Arc::new(CountingLister {
             inner: original,
@@ -86,9 +89,17 @@ pub struct Tables {
 
 impl Tables {
     /// `storage_options` are Lance's (e.g. `aws_endpoint`, `aws_allow_http`, `aws_region`).
-    pub fn new(counters: Arc<ObjectCounters>, storage_options: HashMap<String, String>) -> Self {
+    /// `substitute`: an in-process store Lance must use for `memory://` URIs.
+    pub fn new(
+        counters: Arc<ObjectCounters>,
+        storage_options: HashMap<String, String>,
+        substitute: Option<Arc<dyn ObjectStore>>,
+    ) -> Self {
         let mut params = ObjectStoreParams {
-            object_store_wrapper: Some(Arc::new(CountingWrapper { counters })),
+            object_store_wrapper: Some(Arc::new(CountingWrapper {
+                counters,
+                substitute,
+            })),
             ..Default::default()
         };
         if !storage_options.is_empty() {
@@ -165,10 +176,25 @@ impl Tables {
             })
             .with_version(version)
             .load()
-            .await?;
+            .await
+            .map_err(|e| match e {
+                lance::Error::NotFound { .. }
+                | lance::Error::DatasetNotFound { .. }
+                | lance::Error::VersionNotFound { .. } => EngineError::not_found(format!(
+                    "version {version} of table {uri} (garbage-collected, or never committed)"
+                )),
+                other => other.into(),
+            })?;
         let dataset = Arc::new(dataset);
         self.remember(uri, &dataset);
         Ok(dataset)
+    }
+
+    /// Drops `(uri, version)` from the cache (its manifest was deleted by GC).
+    pub fn forget(&self, uri: &str, version: u64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(&(uri.to_string(), version));
+        }
     }
 
     /// Stages `batches` as an append on `base` (uncommitted).

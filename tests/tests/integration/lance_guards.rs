@@ -383,7 +383,7 @@ async fn lance_guards_reopen_by_version_default_handler() {
 #[tokio::test]
 async fn lance_guards_reopen_by_version_engine_tables() {
     let (_dir, uri) = table_dir();
-    let tables = Tables::new(Arc::new(ObjectCounters::default()), HashMap::new());
+    let tables = Tables::new(Arc::new(ObjectCounters::default()), HashMap::new(), None);
     let pin1 = tables.create_empty(&uri, schema()).await.unwrap();
     let base = tables.open_pinned(&uri, &pin1).await.unwrap();
     let tx = tables.stage_append(&base, vec![batch(ABC)]).await.unwrap();
@@ -391,7 +391,7 @@ async fn lance_guards_reopen_by_version_engine_tables() {
     assert!(pin.manifest_size.is_some());
 
     let counters = Arc::new(ObjectCounters::default());
-    let fresh = Tables::new(counters.clone(), HashMap::new());
+    let fresh = Tables::new(counters.clone(), HashMap::new(), None);
     let before = counters.snapshot();
     let cold = fresh.open_pinned(&uri, &pin).await.unwrap();
     let cold_cost = counters.snapshot().since(before);
