@@ -193,6 +193,10 @@ pub enum Command {
         /// Most rows a query answers.
         #[arg(long, env = "OMNIGRAPH_MAX_ROWS", default_value_t = omnigraph_api::DEFAULT_MAX_ROWS)]
         max_rows: usize,
+        /// Largest export answered inline; larger ones are stored under the graph's
+        /// `__exports/` and answered with their location.
+        #[arg(long, env = "OMNIGRAPH_MAX_INLINE_EXPORT_BYTES", default_value_t = omnigraph_api::DEFAULT_MAX_INLINE_EXPORT_BYTES)]
+        max_inline_export_bytes: usize,
     },
     /// The social-graph benchmark: generate data, run and report.
     #[command(subcommand)]

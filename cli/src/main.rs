@@ -7,9 +7,9 @@
 mod args;
 mod commands;
 mod output;
+mod progress;
 mod remote;
 mod serve;
-mod progress;
 mod stdio;
 
 use std::process::ExitCode;
@@ -138,11 +138,13 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         bind,
         max_body_bytes,
         max_rows,
+        max_inline_export_bytes,
     } = &cli.command
     {
         let mut config = omnigraph_api::ApiConfig::new(&cli.target.store, &cli.target.manifest);
         config.max_body_bytes = *max_body_bytes;
         config.max_rows = *max_rows;
+        config.max_inline_export_bytes = *max_inline_export_bytes;
         if let Some(secs) = cli.target.recovery_deadline_secs {
             config.recovery_deadline_secs = secs;
         }

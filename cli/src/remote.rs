@@ -3,6 +3,7 @@
 //! The answers have the shapes the embedded commands print, so the output is the same in
 //! both modes.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use omnigraph_api::{ApiError, ErrorCode};
@@ -211,6 +212,21 @@ pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
                 .call(Method::POST, &graph_path("/load"), &[], Some(&body))
                 .await?
         }
+        Command::Export {
+            branch,
+            commit,
+            version,
+            types,
+        } => {
+            let body =
+                json!({"branch": branch, "commit": commit, "version": version, "types": types});
+            let answer = remote
+                .call(Method::POST, &graph_path("/export"), &[], Some(&body))
+                .await?;
+            write_export(&answer).await?;
+            print_elapsed(cli, started);
+            return Ok(Outcome::Done);
+        }
         Command::Query {
             expr,
             file,
@@ -219,7 +235,7 @@ pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
             branch,
             commit,
             version,
-            max_rows: _,
+            limits: _,
         } => {
             let body = json!({
                 "query": source(expr.as_ref(), file.as_ref())?,
@@ -325,5 +341,42 @@ fn print_elapsed(cli: &Cli, started: Instant) {
             json!({"stats": {"remote": true, "elapsed_ms": ms,
                    "note": "storage requests are counted by the server, in its request log line"}})
         );
+    }
+}
+
+/// Writes an export answer's NDJSON to stdout: inline, or fetched from the object the server
+/// stored it in (`s3://…` with this machine's AWS credentials, or a local path).
+async fn write_export(answer: &Value) -> Result<(), CliError> {
+    let bytes: Vec<u8> = if let Some(text) = answer["ndjson"].as_str() {
+        text.as_bytes().to_vec()
+    } else if let Some(location) = answer["location"].as_str() {
+        fetch_export(location).await?
+    } else {
+        return Err(CliError::Usage(
+            "the server's export answer has neither `ndjson` nor `location`".into(),
+        ));
+    };
+    let mut out = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut out, &bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // `omnigraph export | head` closes the pipe early: not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Usage(format!("cannot write the export: {e}"))),
+    }
+}
+
+async fn fetch_export(location: &str) -> Result<Vec<u8>, CliError> {
+    use object_store::ObjectStoreExt;
+    let unreadable = |e: &dyn std::fmt::Display| {
+        CliError::Usage(format!("cannot read the export at {location}: {e}"))
+    };
+    if location.starts_with("s3://") {
+        let store_location = omnigraph_engine::StoreLocation::parse(location)?;
+        let (store, key) = store_location.open()?;
+        let got = store.get(&key).await.map_err(|e| unreadable(&e))?;
+        let bytes = got.bytes().await.map_err(|e| unreadable(&e))?;
+        Ok(bytes.to_vec())
+    } else {
+        std::fs::read(location).map_err(|e| unreadable(&e))
     }
 }

@@ -1,8 +1,8 @@
 //! One module per command family; each returns the JSON it prints.
 
-pub mod data;
 pub mod bench;
 pub mod cleanup;
+pub mod data;
 pub mod graph;
 pub mod mutate;
 pub mod offline;

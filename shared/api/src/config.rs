@@ -1,6 +1,7 @@
 //! Service configuration from the function environment (set by the Terraform module):
 //! `OMNIGRAPH_STORE`, `OMNIGRAPH_MANIFEST`, `OMNIGRAPH_MAX_BODY_BYTES`, `OMNIGRAPH_MAX_ROWS`,
-//! `OMNIGRAPH_RECOVERY_DEADLINE_SECS`, `OMNIGRAPH_INCOMING_PREFIX`.
+//! `OMNIGRAPH_RECOVERY_DEADLINE_SECS`, `OMNIGRAPH_INCOMING_PREFIX`,
+//! `OMNIGRAPH_MAX_INLINE_EXPORT_BYTES`.
 
 use crate::error::ApiError;
 
@@ -10,6 +11,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 6_000_000;
 pub const DEFAULT_MAX_ROWS: usize = 100_000;
 /// Default age after which a crash sidecar belongs to a dead writer.
 pub const DEFAULT_RECOVERY_DEADLINE_SECS: u64 = 960;
+/// Largest export answered inline by default (JSON escaping can double it, and a Lambda
+/// response is at most 6 MB); larger exports are stored and answered with their location.
+pub const DEFAULT_MAX_INLINE_EXPORT_BYTES: usize = 2_000_000;
 /// Default key prefix of S3-triggered load files.
 pub const DEFAULT_INCOMING_PREFIX: &str = "incoming/";
 
@@ -25,6 +29,8 @@ pub struct ApiConfig {
     pub recovery_deadline_secs: u64,
     /// Key prefix (ending in `/`) under which `<graph>/<branch>/<file>.jsonl` arrive.
     pub incoming_prefix: String,
+    /// Largest export answered inline.
+    pub max_inline_export_bytes: usize,
 }
 
 impl ApiConfig {
@@ -37,6 +43,7 @@ impl ApiConfig {
             max_rows: DEFAULT_MAX_ROWS,
             recovery_deadline_secs: DEFAULT_RECOVERY_DEADLINE_SECS,
             incoming_prefix: DEFAULT_INCOMING_PREFIX.to_string(),
+            max_inline_export_bytes: DEFAULT_MAX_INLINE_EXPORT_BYTES,
         }
     }
 
@@ -60,6 +67,9 @@ impl ApiConfig {
         }
         if let Some(v) = number(&get, "OMNIGRAPH_RECOVERY_DEADLINE_SECS")? {
             config.recovery_deadline_secs = v;
+        }
+        if let Some(v) = number(&get, "OMNIGRAPH_MAX_INLINE_EXPORT_BYTES")? {
+            config.max_inline_export_bytes = v;
         }
         if let Some(prefix) = get("OMNIGRAPH_INCOMING_PREFIX").filter(|p| !p.is_empty()) {
             config.incoming_prefix = if prefix.ends_with('/') {

@@ -11,9 +11,10 @@ use crate::error::ApiError;
 use crate::routes::{FunctionKind, PathParams, RouteId};
 use crate::service::Service;
 use crate::wire::{
-    CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, HealthResponse, InitRequest,
-    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse,
-    QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse, SnapshotTable, TableRows,
+    CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, ExportRequest, ExportResponse,
+    HealthResponse, InitRequest, InitResponse, ListBranchesResponse, LoadRequest, LoadResponse,
+    MutateRequest, MutateResponse, QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse,
+    SnapshotTable, TableRows,
 };
 
 /// The manifest record namespace of answered idempotent mutations.
@@ -95,6 +96,7 @@ impl Service {
             RouteId::Query => self.query(call).await,
             RouteId::Mutate => self.mutate(call).await,
             RouteId::Load => self.load(call).await,
+            RouteId::Export => self.export(call).await,
             RouteId::Snapshot => self.snapshot(call).await,
             RouteId::Schema => self.schema(call).await,
             RouteId::ListBranches => to_value(&ListBranchesResponse {
@@ -165,6 +167,37 @@ impl Service {
             rows: result.rows,
             snapshot: result.snapshot,
         })
+    }
+
+    /// Exports into memory; answers the NDJSON inline up to `max_inline_export_bytes`, else
+    /// stores it (`<graph>/__exports/<id>.ndjson`) and answers the location.
+    async fn export(&self, call: &Call) -> Result<Value, ApiError> {
+        let graph = call.graph()?;
+        let req: ExportRequest = call.body()?;
+        let target = read_target(req.branch.as_deref(), req.commit.as_deref(), req.version)?;
+        let mut ndjson: Vec<u8> = Vec::new();
+        let summary = self
+            .engine
+            .export(&graph, &target, &req.types, &mut ndjson)
+            .await?;
+        let mut answer = ExportResponse {
+            branch: summary.branch,
+            version: summary.version,
+            commit: summary.commit,
+            lines: summary.lines,
+            bytes: summary.bytes,
+            ndjson: None,
+            location: None,
+        };
+        if ndjson.len() <= self.config.max_inline_export_bytes {
+            let text = String::from_utf8(ndjson)
+                .map_err(|e| ApiError::internal(format!("export encoding: {e}")))?;
+            answer.ndjson = Some(text);
+        } else {
+            let name = crate::service::new_request_id();
+            answer.location = Some(self.engine.store_export(&graph, &name, ndjson).await?);
+        }
+        to_value(&answer)
     }
 
     async fn load(&self, call: &Call) -> Result<Value, ApiError> {

@@ -10,9 +10,9 @@ use serde_json::{json, Map, Value};
 use crate::routes::{RouteId, ROUTES};
 use crate::wire::{
     CommitDoc, CommitPageDoc, CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse,
-    ErrorBody, HealthResponse, InitRequest, InitResponse, ListBranchesResponse, LoadRequest,
-    LoadResponse, MutateRequest, MutateResponse, QueryRequest, QueryResponse, SchemaResponse,
-    SnapshotResponse,
+    ErrorBody, ExportRequest, ExportResponse, HealthResponse, InitRequest, InitResponse,
+    ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
+    QueryResponse, SchemaResponse, SnapshotResponse,
 };
 
 /// What the document says about one route.
@@ -67,6 +67,12 @@ fn operation(id: RouteId, g: &mut SchemaGenerator) -> Operation {
             "Bulk-load NDJSON records as one commit",
             Some(schema::<LoadRequest>(g)),
             schema::<LoadResponse>(g),
+            &[],
+        ),
+        RouteId::Export => op(
+            "Export a snapshot as NDJSON in the shape `load` reads (large exports are stored and answered with their location)",
+            Some(schema::<ExportRequest>(g)),
+            schema::<ExportResponse>(g),
             &[],
         ),
         RouteId::Snapshot => op(

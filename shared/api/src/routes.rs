@@ -87,6 +87,7 @@ pub enum RouteId {
     Query,
     Mutate,
     Load,
+    Export,
     Snapshot,
     Schema,
     ListBranches,
@@ -107,6 +108,7 @@ impl RouteId {
             Self::Query => "query",
             Self::Mutate => "mutate",
             Self::Load => "load",
+            Self::Export => "export",
             Self::Snapshot => "snapshot",
             Self::Schema => "schema",
             Self::ListBranches => "list_branches",
@@ -127,6 +129,7 @@ impl RouteId {
             "query" => Self::Query,
             "mutate" => Self::Mutate,
             "load" => Self::Load,
+            "export" => Self::Export,
             "snapshot" => Self::Snapshot,
             "schema" | "schema_show" => Self::Schema,
             "list_branches" | "branches" => Self::ListBranches,
@@ -152,6 +155,8 @@ impl RouteId {
             Self::CreateGraph
             | Self::Mutate
             | Self::Load
+            // A large export is written to the store, which the query function may not do.
+            | Self::Export
             | Self::CreateBranch
             | Self::DeleteBranch => Some(FunctionKind::Mutate),
             Self::Recover => Some(FunctionKind::Recover),
@@ -189,6 +194,7 @@ pub const ROUTES: &[Route] = &[
     route(Method::Post, "/graphs/{graph}/query", RouteId::Query),
     route(Method::Post, "/graphs/{graph}/mutate", RouteId::Mutate),
     route(Method::Post, "/graphs/{graph}/load", RouteId::Load),
+    route(Method::Post, "/graphs/{graph}/export", RouteId::Export),
     route(Method::Get, "/graphs/{graph}/snapshot", RouteId::Snapshot),
     route(Method::Get, "/graphs/{graph}/schema", RouteId::Schema),
     route(

@@ -50,6 +50,39 @@ pub struct QueryResponse {
     pub snapshot: SnapshotRef,
 }
 
+/// `POST /graphs/{g}/export`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExportRequest {
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub version: Option<u64>,
+    /// Node and edge type names to export (empty or absent: every type).
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+/// The export: NDJSON inline when it fits the configured limit, else the location of the
+/// object it was written to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExportResponse {
+    pub branch: String,
+    pub version: u64,
+    pub commit: String,
+    /// Lines (records) written.
+    pub lines: u64,
+    /// Size of the NDJSON in bytes.
+    pub bytes: u64,
+    /// The records, one JSON object per line, in the shape `load` reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ndjson: Option<String>,
+    /// `s3://bucket/key` (or a local path) of the stored export, when it was too large.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
 /// `POST /graphs/{g}/load`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadRequest {

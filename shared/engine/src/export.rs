@@ -22,8 +22,10 @@ use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::engine::{Engine, ReadTarget, Snapshot};
+use crate::location::StoreLocation;
 use crate::rows::cell_value;
 use crate::EngineError;
+use object_store::ObjectStoreExt;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +68,32 @@ impl Engine {
         }
         out.flush().await.map_err(output_error)?;
         Ok(summary)
+    }
+
+    /// Stores a finished export as `<graph>/__exports/<name>.ndjson` (one PUT; `name` keeps
+    /// only ASCII letters, digits, `-` and `_`) and answers its location: `s3://bucket/key`
+    /// or a local path. GC never touches these objects (it sweeps table directories only).
+    pub async fn store_export(
+        &self,
+        graph: &GraphId,
+        name: &str,
+        ndjson: Vec<u8>,
+    ) -> Result<String, EngineError> {
+        let name: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if name.is_empty() {
+            return Err(EngineError::bad_request("the export needs a name"));
+        }
+        let path = self.layout(graph).export_object(&name);
+        self.store
+            .put(&path, object_store::PutPayload::from(ndjson))
+            .await?;
+        Ok(match &self.location {
+            StoreLocation::S3 { bucket, .. } => format!("s3://{bucket}/{path}"),
+            StoreLocation::Local(dir) => dir.join(path.as_ref()).display().to_string(),
+        })
     }
 
     async fn export_table<W: AsyncWrite + Unpin + Send>(

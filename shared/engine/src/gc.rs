@@ -388,11 +388,8 @@ impl Engine {
                 continue;
             };
             match manifest_version(name) {
-                Some(v) if is_detached_version(v) => {
-                    if !old(meta) {
-                        roots.entry(v).or_insert(None);
-                    }
-                }
+                // Old detached manifests are roots only when pinned (above).
+                Some(v) if is_detached_version(v) && old(meta) => {}
                 Some(v) => {
                     roots.entry(v).or_insert(None);
                 }

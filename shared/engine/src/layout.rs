@@ -4,6 +4,7 @@
 //! <root>/<graph>/tables/<node|edge>-<type id>/   one Lance dataset per type
 //! <root>/<graph>/schemas/<hash>.pg, <hash>.ir.json  content-addressed schema documents
 //! <root>/<graph>/__recovery/<op id>.json          crash sidecars (empty in steady state)
+//! <root>/<graph>/__exports/<name>.ndjson           exports too large to answer inline (API)
 //! <root>/<graph>/_manifest/...                    heads/commits when the manifest is the object store
 //! ```
 
@@ -52,5 +53,13 @@ impl GraphLayout {
 
     pub fn sidecar(&self, op_id: &str) -> Path {
         self.recovery_dir().join(format!("{op_id}.json"))
+    }
+
+    /// Where the API stores an export too large to answer inline.
+    pub fn export_object(&self, name: &str) -> Path {
+        self.root
+            .clone()
+            .join("__exports")
+            .join(format!("{name}.ndjson"))
     }
 }

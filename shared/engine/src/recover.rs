@@ -166,6 +166,19 @@ impl Engine {
                 .collect();
             if op_commits.iter().any(|id| recent.reachable.contains(id)) {
                 if !dry_run {
+                    // A batched load that died after its head CAS: its intermediate
+                    // versions' manifests go first (the sidecar is their only record).
+                    let hash = recent
+                        .heads
+                        .iter()
+                        .find(|(b, _)| *b == sidecar.branch)
+                        .or_else(|| recent.heads.first())
+                        .map(|(_, h)| h.schema_hash.clone());
+                    if let Some(hash) = hash {
+                        let catalog = self.catalog(graph, &hash).await?;
+                        self.delete_intermediate_manifests(&catalog, &sidecar)
+                            .await?;
+                    }
                     ignore_missing(self.store.delete(&path).await)?;
                 }
                 report.committed.push(sidecar.op_id);
@@ -468,4 +481,33 @@ pub(crate) fn referenced_files(dir: &Path, dataset: &lance::Dataset) -> BTreeMap
         add(format!("_transactions/{txn}"));
     }
     out
+}
+
+impl Engine {
+    /// Deletes the manifests of a committed load's intermediate staged versions (the sidecar's
+    /// `intermediate`): the final version's manifest lists every data file they had, so only
+    /// the manifests are garbage. Run after the head CAS and before the sidecar delete, by the
+    /// writer and by recovery of a writer that died in between.
+    pub(crate) async fn delete_intermediate_manifests(
+        &self,
+        catalog: &omnigraph_lang::catalog::Catalog,
+        sidecar: &Sidecar,
+    ) -> Result<(), EngineError> {
+        for (table_key, versions) in &sidecar.intermediate {
+            let Some(ty) = catalog.by_table_key(table_key) else {
+                continue;
+            };
+            let dir = self
+                .layout(&sidecar.graph)
+                .table_dir(ty.kind.as_str(), &ty.type_id);
+            for version in versions {
+                if sidecar.staged.get(table_key).map(|p| p.version) == Some(*version) {
+                    continue;
+                }
+                let manifest = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+                ignore_missing(self.store.delete(&manifest).await)?;
+            }
+        }
+        Ok(())
+    }
 }

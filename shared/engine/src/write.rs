@@ -252,6 +252,14 @@ impl Engine {
             {
                 Ok(head) => {
                     failpoint!(WRITE_AFTER_HEAD_CAS);
+                    if !sidecar.intermediate.is_empty() {
+                        if let Err(e) = self
+                            .delete_intermediate_manifests(&snapshot.catalog, sidecar)
+                            .await
+                        {
+                            tracing::warn!(error = %e, op_id, "intermediate manifests left to GC");
+                        }
+                    }
                     // D: the operation is acknowledged; the sidecar is no longer needed.
                     if let Err(e) = self.store.delete(sidecar_path).await {
                         tracing::warn!(error = %e, op_id, "sidecar not deleted; recover will");

@@ -1017,3 +1017,74 @@ async fn scheduled_recovery_sweeps_a_dead_writers_sidecar() {
     assert_eq!(one["graphs"], 1);
     assert_eq!(one["rolled_back"], 0);
 }
+
+#[tokio::test]
+async fn export_route_answers_inline_or_stores_a_large_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = loaded(dir.path()).await;
+    let engine = svc.engine().clone();
+    let g = omnigraph_manifest::GraphId::new("social").unwrap();
+    let mut expected: Vec<u8> = Vec::new();
+    engine
+        .export(
+            &g,
+            &omnigraph_engine::ReadTarget::Branch(omnigraph_manifest::BranchName::main()),
+            &[],
+            &mut expected,
+        )
+        .await
+        .unwrap();
+    let expected = String::from_utf8(expected).unwrap();
+    assert!(expected.lines().count() > 5, "{expected}");
+
+    // Inline: the same NDJSON the embedded export writes.
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/export").json(&json!({})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["ndjson"].as_str(), Some(expected.as_str()));
+    assert_eq!(
+        r.body["lines"].as_u64(),
+        Some(expected.lines().count() as u64)
+    );
+    assert_eq!(r.body["bytes"].as_u64(), Some(expected.len() as u64));
+    assert!(r.body.get("location").is_none(), "{r:?}");
+
+    // A type filter narrows it; an unknown type is a bad_request.
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/export").json(&json!({"types": ["Person"]})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let persons = r.body["ndjson"].as_str().unwrap();
+    assert!(!persons.is_empty());
+    assert!(
+        persons
+            .lines()
+            .all(|l| l.starts_with("{\"type\":\"Person\"")),
+        "{persons}"
+    );
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/export").json(&json!({"types": ["Persn"]})))
+        .await;
+    assert_error(&r, 400, "bad_request");
+
+    // Over the inline limit: stored under the graph, answered with its location.
+    let small = service_with(dir.path(), |c| c.max_inline_export_bytes = 64).await;
+    let r = small
+        .handle(Request::new("POST", "/graphs/social/export").json(&json!({})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.get("ndjson").is_none(), "{r:?}");
+    let location = r.body["location"].as_str().unwrap();
+    assert!(location.contains("/social/__exports/"), "{location}");
+    assert_eq!(std::fs::read_to_string(location).unwrap(), expected);
+
+    // The query function does not serve it (it may write); the mutate function does.
+    let q = svc
+        .handle_as(
+            FunctionKind::Query,
+            Request::new("POST", "/graphs/social/export").json(&json!({})),
+        )
+        .await;
+    assert_error(&q, 404, "not_found");
+}

@@ -139,9 +139,18 @@ async fn round_trip_with_every_property_type_is_byte_identical() {
     let lines: Vec<&str> = first.lines().collect();
     assert_eq!(lines.len(), 8, "{first}");
     // Plain before Thing; generated ids are ULIDs (`01…`), which sort before `p1`.
-    assert!(lines[0].starts_with(r#"{"type":"Plain","data":{"id":"01"#), "{first}");
-    assert_eq!(lines[1], r#"{"type":"Plain","data":{"id":"p1","label":"first"}}"#);
-    assert!(lines[2].starts_with(r#"{"type":"Thing","data":{"id":"Beta","#), "{first}");
+    assert!(
+        lines[0].starts_with(r#"{"type":"Plain","data":{"id":"01"#),
+        "{first}"
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"type":"Plain","data":{"id":"p1","label":"first"}}"#
+    );
+    assert!(
+        lines[2].starts_with(r#"{"type":"Thing","data":{"id":"Beta","#),
+        "{first}"
+    );
     assert!(lines[3].starts_with(r#"{"type":"Thing","data":{"id":"alpha-1","#));
     for fragment in [
         r#""big":"9007199254740993""#,
@@ -155,7 +164,11 @@ async fn round_trip_with_every_property_type_is_byte_identical() {
         r#""maybe_vec":[1.5,-2.5]"#,
         r#""note":"line\nbreak \"quoted\"""#,
     ] {
-        assert!(lines[3].contains(fragment), "{fragment} not in {}", lines[3]);
+        assert!(
+            lines[3].contains(fragment),
+            "{fragment} not in {}",
+            lines[3]
+        );
     }
     assert!(lines[2].contains(r#""note":null"#) && lines[2].contains(r#""tags":[]"#));
     assert!(lines[4].contains(r#""maybe_list":[]"#) && lines[4].contains(r#""tags":["a"]"#));
@@ -210,7 +223,10 @@ async fn targets_and_type_filter() {
         version: 2,
     };
     assert_eq!(export(&engine, &g, at_version, &[]).await, v2);
-    assert_eq!(export(&engine, &g, ReadTarget::Commit(commit), &[]).await, v2);
+    assert_eq!(
+        export(&engine, &g, ReadTarget::Commit(commit), &[]).await,
+        v2
+    );
 
     // A filter keeps the canonical order (nodes, then edges, by name), whatever the order
     // asked; edge names match ignoring case.
@@ -277,7 +293,13 @@ fn cli_export_pipes_into_load() {
     cli(a.path(), &["init", "--schema", schema], None);
     let out = cli(
         a.path(),
-        &["load", "--data", data.to_str().unwrap(), "--batch-rows", "2"],
+        &[
+            "load",
+            "--data",
+            data.to_str().unwrap(),
+            "--batch-rows",
+            "2",
+        ],
         None,
     );
     // Not a terminal: no progress bar.
@@ -291,7 +313,11 @@ fn cli_export_pipes_into_load() {
 
     let b = tempfile::tempdir().unwrap();
     cli(b.path(), &["init", "--schema", schema], None);
-    let out = cli(b.path(), &["--format", "json", "load", "--data", "-"], Some(&exported));
+    let out = cli(
+        b.path(),
+        &["--format", "json", "load", "--data", "-"],
+        Some(&exported),
+    );
     let loaded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(loaded["version"], 2, "{loaded}");
     assert_eq!(cli(b.path(), &["export"], None).stdout, exported);

@@ -181,7 +181,13 @@ async fn gc_deletes_exactly_the_unreferenced_objects_older_than_the_guard() {
     let later = now_ms() + DAY_MS;
     let dry = f
         .engine
-        .gc(&f.g, &GcOptions { dry_run: true, ..opts(later) })
+        .gc(
+            &f.g,
+            &GcOptions {
+                dry_run: true,
+                ..opts(later)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(table_files(store, &f.g).len(), f.before_stray.len() + 3);
@@ -230,7 +236,13 @@ async fn retention_keep_n_expires_commits_and_their_versions() {
     let later = now_ms() + DAY_MS;
     let report = f
         .engine
-        .gc(&f.g, &GcOptions { keep_commits: Some(2), ..opts(later) })
+        .gc(
+            &f.g,
+            &GcOptions {
+                keep_commits: Some(2),
+                ..opts(later)
+            },
+        )
         .await
         .unwrap();
     // Kept: cat (head) and bob; expired: ann, genesis, and the deleted branch's commit.
@@ -291,7 +303,13 @@ async fn retention_keep_n_expires_commits_and_their_versions() {
     // No object left that no live version references (only young or live remain).
     let again = f
         .engine
-        .gc(&f.g, &GcOptions { keep_commits: Some(2), ..opts(later) })
+        .gc(
+            &f.g,
+            &GcOptions {
+                keep_commits: Some(2),
+                ..opts(later)
+            },
+        )
         .await
         .unwrap();
     assert!(again.files_deleted.is_empty() && again.commits_expired.is_empty());
@@ -322,9 +340,17 @@ async fn retention_by_age_keeps_commits_younger_than_older_than() {
         )
         .await
         .unwrap();
-    let left: BTreeSet<String> = all_commits(e, &f.g).await.into_iter().map(|c| c.id).collect();
+    let left: BTreeSet<String> = all_commits(e, &f.g)
+        .await
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     // feat's commit (made after bob) is unreachable from every head: expired regardless.
-    assert_eq!(left, BTreeSet::from([cat.id.clone(), bob.id.clone()]), "{report:?}");
+    assert_eq!(
+        left,
+        BTreeSet::from([cat.id.clone(), bob.id.clone()]),
+        "{report:?}"
+    );
     assert_eq!(report.commits_expired.len(), 3, "{report:?}");
 }
 
@@ -347,7 +373,11 @@ async fn a_guard_below_twice_the_function_timeout_is_refused_and_changes_nothing
         .await
         .unwrap_err();
     assert_eq!(err.code(), "bad_request");
-    assert!(err.to_string().contains("twice the longest function timeout"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("twice the longest function timeout"),
+        "{err}"
+    );
     assert_eq!(table_files(store, &f.g), files);
     assert_eq!(all_commits(&f.engine, &f.g).await.len(), commits);
     // A shorter function timeout allows a shorter guard.
@@ -442,7 +472,13 @@ async fn gc_on_s3_with_retention() {
     let before = list(prefix.clone()).await;
     let head_reads = read_rows(&engine, &g, &ReadTarget::Branch(main.clone())).await;
     let report = engine
-        .gc(&g, &GcOptions { keep_commits: Some(1), ..opts(now_ms() + DAY_MS) })
+        .gc(
+            &g,
+            &GcOptions {
+                keep_commits: Some(1),
+                ..opts(now_ms() + DAY_MS)
+            },
+        )
         .await
         .unwrap();
     // Genesis, ann and bob expire; ann's and bob's Person versions go: manifest and
@@ -475,7 +511,13 @@ async fn gc_on_s3_with_retention() {
         head_reads
     );
     let again = engine
-        .gc(&g, &GcOptions { keep_commits: Some(1), ..opts(now_ms() + DAY_MS) })
+        .gc(
+            &g,
+            &GcOptions {
+                keep_commits: Some(1),
+                ..opts(now_ms() + DAY_MS)
+            },
+        )
         .await
         .unwrap();
     assert!(again.files_deleted.is_empty(), "{again:?}");
@@ -513,18 +555,34 @@ fn cli_cleanup() {
     };
     let later = (now_ms() + DAY_MS).to_string();
     let out = run(&["cleanup", "--keep", "1", "--now", &later, "--stats"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["dry_run"], true);
-    assert_eq!(report["commits_expired"].as_array().unwrap().len(), 2, "{report}");
-    assert_eq!(report["versions_deleted"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(
+        report["commits_expired"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    assert_eq!(
+        report["versions_deleted"].as_array().unwrap().len(),
+        1,
+        "{report}"
+    );
     let stats: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(stats["stats"]["object_store"]["delete"], 0, "{stats}");
     assert_eq!(stats["stats"]["object_store"]["list"], 2, "{stats}");
     assert_eq!(table_files(store, &g), before);
 
     let out = run(&["cleanup", "--keep", "1", "--now", &later, "--confirm"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["dry_run"], false);
     // ann's version: its manifest and transaction file (bob's still references its data).

@@ -398,12 +398,29 @@ fn remote_cli_prints_what_the_embedded_cli_prints() {
         vec!["--format", "json", "commit", "list", "--limit", "1"],
         vec!["--format", "json", "commit", "show", &newest],
         vec!["--format", "json", "schema", "show"],
+        vec!["export"],
+        vec!["export", "--branch", "feature", "--type", "Person"],
     ];
     for args in &reads {
         let local = stdout(&cli(&served, args));
         let far = stdout(&cli(&remote, args));
         assert_eq!(far, local, "{args:?}");
     }
+    // An export over the server's inline limit is stored and fetched by the client.
+    let tight = serve(
+        served_dir.path(),
+        &["--max-inline-export-bytes", "64"],
+        &[("OMNIGRAPH_TOKEN", "tok")],
+    );
+    let tight_endpoint = format!("http://{}", tight.addr);
+    let tight_remote = ["--endpoint", tight_endpoint.as_str(), "--token", "tok"];
+    let local = stdout(&cli(&served, &["export"]));
+    assert!(local.len() > 64, "{local}");
+    assert_eq!(stdout(&cli(&tight_remote, &["export"])), local);
+    let stored = std::fs::read_dir(served_dir.path().join("default").join("__exports"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(stored, 1, "the large export was stored once");
 
     // Errors: the same sentence and exit code.
     let args = ["--graph", "nope", "snapshot"];

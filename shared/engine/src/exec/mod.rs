@@ -312,7 +312,7 @@ fn count_only(plan: &omnigraph_lang::ir::ReadPlan) -> bool {
         && plan.ranking.is_none()
         && !plan.projections.is_empty()
         && plan.projections.iter().all(|p| {
-            matches!(&p.expr, Expr::Agg { func: AggFunc::Count, arg }
+            matches!(&p.expr, Expr::Agg { func: AggFunc::Count, arg, .. }
                 if matches!(**arg, Expr::Entity { var: omnigraph_lang::ir::VarRef::Outer(_) }))
         })
 }

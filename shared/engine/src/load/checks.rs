@@ -46,10 +46,16 @@ struct Seen {
     committed_edges: Option<CommittedEdges>,
     input_by_ends: HashMap<(String, String), String>,
     /// Non-key `@unique` tuples: per tuple, input id → (line, values).
-    unique: Vec<(Vec<String>, HashMap<String, (usize, Vec<Value>)>)>,
+    unique: Vec<(Vec<String>, UniqueTuples)>,
     /// Edge types with a bounded `@card`: input id → (source id, line).
     sources: HashMap<String, (String, usize)>,
 }
+
+/// One `@unique` tuple's input values: input id → (line, values).
+type UniqueTuples = HashMap<String, (usize, Vec<Value>)>;
+
+/// An edge endpoint not found in the input yet: (node table key, id) → (line, end name).
+type Unresolved = ((String, String), (usize, &'static str));
 
 /// A candidate error and the input line it names (the lowest line is reported).
 type Found = Option<(usize, EngineError)>;
@@ -428,7 +434,7 @@ impl Checks {
         snapshot: &Snapshot,
         found: &mut Found,
     ) -> Result<(), EngineError> {
-        let mut unresolved: Vec<((String, String), (usize, &'static str))> = self
+        let mut unresolved: Vec<Unresolved> = self
             .pending
             .drain()
             .filter(|((node_key, id), _)| {

@@ -25,7 +25,6 @@ use crate::engine::{Engine, Snapshot};
 use crate::failpoints::failpoint;
 use crate::rows::records_to_batch;
 use crate::sidecar::{Sidecar, CURRENT_OP_ID};
-use crate::write::DEFAULT_SIDECAR_DEADLINE;
 use crate::EngineError;
 
 /// The staged versions of one table.
@@ -119,7 +118,8 @@ impl<'a> Stage<'a> {
                     base_pins: base_pins(&new),
                     tables: new,
                     created_at: now_ms(),
-                    deadline: now_ms() + DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
+                    deadline: now_ms()
+                        .saturating_add(self.engine.sidecar_deadline().as_millis() as u64),
                     staged: BTreeMap::new(),
                     intermediate: BTreeMap::new(),
                 };
