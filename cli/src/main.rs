@@ -10,6 +10,7 @@ mod output;
 mod progress;
 mod remote;
 mod serve;
+mod sigv4;
 mod stdio;
 
 use std::process::ExitCode;

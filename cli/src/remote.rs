@@ -21,6 +21,8 @@ pub struct Remote {
     base: String,
     token: Option<String>,
     client: reqwest::Client,
+    /// Set for IAM-auth endpoints (function URLs, the HTTP API) when no token is given.
+    signer: Option<crate::sigv4::Signer>,
 }
 
 /// Encodes one path segment or query component.
@@ -52,7 +54,31 @@ impl Remote {
             base: endpoint.trim_end_matches('/').to_string(),
             token: token.filter(|t| !t.is_empty()),
             client,
+            signer: None,
         })
+    }
+
+    /// Signs requests with SigV4 when the endpoint uses IAM auth and no token was given
+    /// (see [`crate::sigv4`]).
+    pub async fn with_iam_auth(mut self) -> Result<Self, CliError> {
+        if self.token.is_some() {
+            return Ok(self);
+        }
+        let url = reqwest::Url::parse(&self.base)
+            .map_err(|e| CliError::Usage(format!("--endpoint `{}`: {e}", self.base)))?;
+        let forced = std::env::var("OMNIGRAPH_SIGV4_SERVICE").ok();
+        let region = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .ok();
+        let target = crate::sigv4::target_for(
+            url.host_str().unwrap_or_default(),
+            forced.as_deref(),
+            region.as_deref(),
+        );
+        if let Some(target) = target {
+            self.signer = Some(crate::sigv4::Signer::from_default_chain(target).await?);
+        }
+        Ok(self)
     }
 
     /// Sends one request; answers the JSON body of a 200, or the error object as an error.
@@ -72,14 +98,37 @@ impl Remote {
             url.push('?');
             url.push_str(&pairs.join("&"));
         }
-        let mut req = self.client.request(method, &url);
+        let body = body.map(Value::to_string);
+        let mut req = self.client.request(method.clone(), &url);
         if let Some(token) = &self.token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
+        if let Some(signer) = &self.signer {
+            let parsed = reqwest::Url::parse(&url)
+                .map_err(|e| CliError::Usage(format!("request URL `{url}`: {e}")))?;
+            let host = match (parsed.host_str(), parsed.port()) {
+                (Some(h), Some(port)) => format!("{h}:{port}"),
+                (Some(h), None) => h.to_string(),
+                (None, _) => String::new(),
+            };
+            let mut signed = vec![("host", host.as_str())];
+            if body.is_some() {
+                signed.push(("content-type", "application/json"));
+            }
+            let payload = body.as_deref().unwrap_or_default().as_bytes();
+            let headers = signer.sign(
+                method.as_str(),
+                parsed.as_str(),
+                &signed,
+                payload,
+                std::time::SystemTime::now(),
+            )?;
+            for (name, value) in headers {
+                req = req.header(name, value);
+            }
+        }
         if let Some(body) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_string());
+            req = req.header("content-type", "application/json").body(body);
         }
         let resp = req.send().await.map_err(|e| {
             CliError::Api(ApiError::new(
@@ -187,7 +236,9 @@ fn query_result(value: Value) -> Result<QueryResult, CliError> {
 /// Runs `cli.command` against the endpoint.
 pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
     use reqwest::Method;
-    let remote = Remote::new(endpoint, cli.target.token.clone())?;
+    let remote = Remote::new(endpoint, cli.target.token.clone())?
+        .with_iam_auth()
+        .await?;
     let started = Instant::now();
     let g = encode(&cli.target.graph);
     let graph_path = |rest: &str| format!("/graphs/{g}{rest}");
