@@ -51,13 +51,14 @@ locals {
   recovery_deadline_secs = coalesce(var.recovery_deadline_secs, var.mutate_timeout_secs + 60)
 
   environment = merge(var.extra_environment, {
-    OMNIGRAPH_STORE                  = "s3://${aws_s3_bucket.graph.bucket}/${var.graph_prefix}"
-    OMNIGRAPH_MANIFEST               = "dynamodb://${aws_dynamodb_table.manifest.name}"
-    OMNIGRAPH_INCOMING_PREFIX        = var.incoming_prefix
-    OMNIGRAPH_MAX_BODY_BYTES         = tostring(var.max_body_bytes)
-    OMNIGRAPH_MAX_ROWS               = tostring(var.max_rows)
-    OMNIGRAPH_RECOVERY_DEADLINE_SECS = tostring(local.recovery_deadline_secs)
-    AWS_LC_SYS_NO_JITTER_ENTROPY     = "1"
+    OMNIGRAPH_STORE                   = "s3://${aws_s3_bucket.graph.bucket}/${var.graph_prefix}"
+    OMNIGRAPH_MANIFEST                = "dynamodb://${aws_dynamodb_table.manifest.name}"
+    OMNIGRAPH_INCOMING_PREFIX         = var.incoming_prefix
+    OMNIGRAPH_MAX_BODY_BYTES          = tostring(var.max_body_bytes)
+    OMNIGRAPH_MAX_ROWS                = tostring(var.max_rows)
+    OMNIGRAPH_MAX_INLINE_EXPORT_BYTES = tostring(var.max_inline_export_bytes)
+    OMNIGRAPH_RECOVERY_DEADLINE_SECS  = tostring(local.recovery_deadline_secs)
+    AWS_LC_SYS_NO_JITTER_ENTROPY      = "1"
   })
 
   # ARNs the policies are built from.

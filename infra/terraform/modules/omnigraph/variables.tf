@@ -309,6 +309,17 @@ variable "recovery_deadline_secs" {
   }
 }
 
+variable "max_inline_export_bytes" {
+  description = "OMNIGRAPH_MAX_INLINE_EXPORT_BYTES: largest export answered inline; larger exports are written under the graph prefix (__exports/) and answered with their location."
+  type        = number
+  default     = 2000000
+
+  validation {
+    condition     = var.max_inline_export_bytes >= 0 && var.max_inline_export_bytes <= 3000000
+    error_message = "max_inline_export_bytes must be between 0 and 3000000 (JSON escaping may double it within Lambda's 6 MB response limit)."
+  }
+}
+
 variable "extra_environment" {
   description = "Extra environment variables for all three functions (e.g. RUST_LOG). Cannot override the OMNIGRAPH_* variables set by the module."
   type        = map(string)
