@@ -140,11 +140,19 @@ for fn in ("query", "mutate", "recover"):
 EOF
 python3 - "$WORK" "$MOTO" <<'EOF'
 import json, os, sys
+import boto3
 work, moto = sys.argv[1], sys.argv[2]
+name = "ogchk-" + os.urandom(3).hex()  # unique: runs may share one moto
+# The packages go to a separate code bucket here: moto evaluates the graph bucket's
+# DenyInsecureTransport policy against its plain-HTTP endpoint.
+code_bucket = name + "-code"
+boto3.client("s3", endpoint_url=moto, region_name="us-east-1",
+             aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(Bucket=code_bucket)
 services = ["s3", "dynamodb", "lambda", "iam", "sts", "events", "scheduler", "sqs", "logs",
             "cloudwatch", "sns", "kms", "apigateway", "apigatewayv2"]
 json.dump({
-    "name": "ogchk-" + os.urandom(3).hex(),  # unique: runs may share one moto
+    "name": name,
+    "code_bucket": code_bucket,
     "query_zip": f"{work}/query.zip",
     "mutate_zip": f"{work}/mutate.zip",
     "recover_zip": f"{work}/recover.zip",

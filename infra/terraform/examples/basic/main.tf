@@ -7,6 +7,7 @@ module "omnigraph" {
   query_zip   = var.query_zip
   mutate_zip  = var.mutate_zip
   recover_zip = var.recover_zip
+  code_bucket = var.code_bucket
 
   deletion_protection = var.deletion_protection
   force_destroy       = var.force_destroy

@@ -25,6 +25,12 @@ variable "recover_zip" {
   type        = string
 }
 
+variable "code_bucket" {
+  description = "Bucket for the uploaded function packages (null = the graph bucket)."
+  type        = string
+  default     = null
+}
+
 variable "architecture" {
   description = "arm64 (default) or x86_64; must match the build."
   type        = string

@@ -13,6 +13,21 @@ resource "aws_cloudwatch_log_group" "function" {
   tags              = var.tags
 }
 
+# The packages go through S3: a direct upload is capped at 50 MB zipped, and the functions
+# (Lance, DataFusion, the AWS SDK) are larger (docs/benchmarks.md); from S3 the limit is
+# 250 MB unzipped. Keys are content-addressed, so a rebuild uploads a new object.
+resource "aws_s3_object" "code" {
+  #checkov:skip=CKV_AWS_186:The object takes the bucket's default encryption (SSE-KMS with kms_key_arn when set, else SSE-S3); kms_key_id is set explicitly when a key is given.
+  for_each = local.functions
+
+  bucket      = local.code_bucket
+  key         = "${var.code_prefix}/${each.key}/${filesha256(each.value.zip)}.zip"
+  source      = each.value.zip
+  source_hash = filemd5(each.value.zip)
+  kms_key_id  = var.kms_key_arn
+  tags        = var.tags
+}
+
 resource "aws_lambda_function" "function" {
   #checkov:skip=CKV_AWS_117:The functions reach S3 and DynamoDB through their public endpoints; a VPC would add NAT/endpoint cost and cold-start latency for no isolation gain.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile outside this module; the zips come from the project's own CI build.
@@ -25,7 +40,8 @@ resource "aws_lambda_function" "function" {
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
   architectures                  = [var.architecture]
-  filename                       = each.value.zip
+  s3_bucket                      = aws_s3_object.code[each.key].bucket
+  s3_key                         = aws_s3_object.code[each.key].key
   source_code_hash               = filebase64sha256(each.value.zip)
   memory_size                    = each.value.memory
   timeout                        = each.value.timeout

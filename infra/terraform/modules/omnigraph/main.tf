@@ -25,14 +25,14 @@ locals {
       memory      = var.query_memory_mb
       timeout     = var.query_timeout_secs
       reserved    = var.query_reserved_concurrency
-      description = "OmniGraph reads: queries, snapshots, schema, branches, commits, changes, export"
+      description = "OmniGraph reads: queries, snapshots, schema, branches, commits, changes"
     }
     mutate = {
       zip         = var.mutate_zip
       memory      = var.mutate_memory_mb
       timeout     = var.mutate_timeout_secs
       reserved    = var.mutate_reserved_concurrency
-      description = "OmniGraph writes: mutations, loads (HTTP and S3-triggered), branches, merges, schema"
+      description = "OmniGraph writes: mutations, loads (HTTP and S3-triggered), export, branches, merges, schema"
     }
     recover = {
       zip         = var.recover_zip
@@ -44,6 +44,9 @@ locals {
   }
 
   function_names = { for k, _ in local.functions : k => "${var.name}-${k}" }
+
+  # Where the deployment packages are uploaded (the graph bucket unless one is given).
+  code_bucket = coalesce(var.code_bucket, aws_s3_bucket.graph.bucket)
 
   # Function URLs / HTTP API integrations exist for these two only; recover has no HTTP entry.
   http_functions = toset(["query", "mutate"])

@@ -33,6 +33,23 @@ variable "bucket_name" {
   }
 }
 
+variable "code_bucket" {
+  description = "Bucket (same region) the function packages are uploaded to before deployment. Null = the module's graph bucket."
+  type        = string
+  default     = null
+}
+
+variable "code_prefix" {
+  description = "Key prefix (no leading or trailing '/') of the uploaded function packages; must not overlap graph_prefix or incoming_prefix."
+  type        = string
+  default     = "_deploy"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.code_prefix))
+    error_message = "code_prefix must be a non-empty key prefix without leading or trailing '/'."
+  }
+}
+
 variable "graph_prefix" {
   description = "Key prefix (no leading or trailing '/') under which the graphs live: OMNIGRAPH_STORE = s3://<bucket>/<graph_prefix>."
   type        = string
