@@ -23,6 +23,9 @@ use crate::{Engine, EngineError, Snapshot};
 /// An unbound slot.
 pub const NONE: u32 = u32::MAX;
 
+/// A count-only read whose first step scans at least this many rows is split over the cores.
+const PARALLEL_COUNT_MIN_ROWS: u32 = 256;
+
 /// Receives each solution (the slot rows) with its multiplicity; returns false to stop.
 pub type Emit<'e> = dyn FnMut(&[u32], u64) -> Result<bool, EngineError> + 'e;
 
@@ -786,12 +789,65 @@ impl Exec<'_> {
     pub fn count_solutions(&self) -> Result<u64, EngineError> {
         let mut bound = vec![false; self.slots.len()];
         let steps = self.plan_steps(&self.tree, &mut bound)?;
+        if let Some(&Step::Scan(s)) = steps.first() {
+            let n = self.tables[s].len() as u32;
+            let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+            if threads > 1 && n >= PARALLEL_COUNT_MIN_ROWS {
+                return self.count_in_parallel(&steps, s, n, threads as u32);
+            }
+        }
         let mut total = 0u64;
         let mut row = vec![NONE; self.slots.len()];
         self.dfs(&self.tree, &steps, 0, &mut row, &mut |_, n| {
             total = total.saturating_add(n);
             Ok(true)
         })?;
+        Ok(total)
+    }
+
+    /// [`Exec::count_solutions`] with the rows of the first scan dealt round-robin over
+    /// `threads` threads (out-degrees are skewed, so contiguous ranges would not balance).
+    /// The budget is shared (atomic), so limits hold across threads.
+    fn count_in_parallel(
+        &self,
+        steps: &[Step],
+        slot: usize,
+        n: u32,
+        threads: u32,
+    ) -> Result<u64, EngineError> {
+        let counts: Vec<Result<u64, EngineError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        let mut total = 0u64;
+                        let mut row = vec![NONE; self.slots.len()];
+                        let mut r = t;
+                        while r < n {
+                            self.budget.tick(1)?;
+                            row[slot] = r;
+                            self.dfs(&self.tree, steps, 1, &mut row, &mut |_, k| {
+                                total = total.saturating_add(k);
+                                Ok(true)
+                            })?;
+                            r += threads;
+                        }
+                        Ok(total)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join().unwrap_or_else(|_| {
+                        Err(EngineError::internal("a counting thread panicked"))
+                    })
+                })
+                .collect()
+        });
+        let mut total = 0u64;
+        for c in counts {
+            total = total.saturating_add(c?);
+        }
         Ok(total)
     }
 
