@@ -34,6 +34,7 @@ pub(crate) async fn recover(
     let swept = service.engine.maintain(graph.as_ref(), &options).await?;
     let rolled_back: usize = swept.iter().map(|s| s.recovery.rolled_back.len()).sum();
     let committed: usize = swept.iter().map(|s| s.recovery.committed.len()).sum();
+    let undecided: usize = swept.iter().map(|s| s.recovery.undecided.len()).sum();
     let reclaimed: u64 = swept.iter().map(|s| s.gc.bytes_reclaimed).sum();
     let encode = |v: Result<Value, serde_json::Error>| {
         v.map_err(|e| ApiError::internal(format!("report encoding: {e}")))
@@ -50,6 +51,7 @@ pub(crate) async fn recover(
         "graphs": swept.len(),
         "rolled_back": rolled_back,
         "committed": committed,
+        "undecided": undecided,
         "bytes_reclaimed": reclaimed,
         "reports": reports,
         "gc": gc,

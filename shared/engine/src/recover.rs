@@ -1,9 +1,16 @@
 //! Recovery of dead writers (architecture §6): the sweep of `__recovery/` sidecars.
 //!
-//! For each sidecar past its deadline:
-//! - **committed** (a commit with the sidecar's op id is reachable from a live head): the
-//!   writer only missed step D; the sidecar is deleted.
-//! - **never happened**: the detached versions it staged (from the sidecar's `staged` pins, or,
+//! For each sidecar past its deadline, whether the writer's head CAS happened is decided from
+//! the branch's lineage (see [`Outcome`]):
+//! - **committed** (a commit with the sidecar's op id is reachable from a live head, or is on
+//!   the branch's first-parent lineage since the base version): the writer only missed step
+//!   D; the sidecar is deleted.
+//! - **undecided** (the branch was deleted, or re-created, or a commit of its lineage since
+//!   the base version has expired): the op may have been acknowledged and its commit and
+//!   versions may still be used, so nothing but the sidecar is deleted; what is garbage is
+//!   left to GC (which expires commits no head reaches and sweeps unpinned versions).
+//! - **never happened** (every version of the branch since the base was published by another
+//!   op): the detached versions it staged (from the sidecar's `staged` pins, or,
 //!   when it died during step B, found by the op id stamped in each version's Lance
 //!   transaction properties) are deleted when nothing pins them: their data files, deletion
 //!   files and transaction file that are new relative to the base version, then the
@@ -53,6 +60,9 @@ pub struct RecoveryReport {
     pub young: Vec<String>,
     /// Op ids that had committed: only their sidecar was removed.
     pub committed: Vec<String>,
+    /// Op ids whose head CAS cannot be told apart from a crash before it (branch deleted or
+    /// re-created, or its lineage expired): only their sidecar was removed, the rest is GC's.
+    pub undecided: Vec<String>,
     /// Ops that never happened, rolled back.
     pub rolled_back: Vec<RecoveredOp>,
     /// Sidecars that could not be read or parsed (left alone).
@@ -83,7 +93,65 @@ struct Recent {
     heads: Vec<(BranchName, Head)>,
 }
 
+/// Whether a dead writer's head CAS happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The op published: only step D is missing.
+    Published,
+    /// The op never published: what it wrote is unreferenced and is rolled back.
+    NeverPublished,
+    /// The history that would tell is gone (branch deleted or re-created, commits expired).
+    Undecided,
+}
+
 impl Recent {
+    /// Decides whether the op of `sidecar` (whose commit items are `op_commits`) published.
+    ///
+    /// A publish on a branch at head version `v` stores a commit of that branch with version
+    /// `v` whose first parent is the commit of version `v - 1`. So walking first parents from
+    /// the head while each commit is the branch's publish of the expected version visits
+    /// every publish since the sidecar's base version: the op published iff one of them
+    /// carries its op id. The walk needs only commits made since the sidecar (all recent).
+    /// When the chain breaks first (a commit expired by GC, a branch created or re-created
+    /// from another commit) or the branch is gone, nothing can tell: `Undecided`.
+    fn outcome(&self, sidecar: &Sidecar, op_commits: &BTreeSet<String>) -> Outcome {
+        if op_commits.iter().any(|id| self.reachable.contains(id)) {
+            return Outcome::Published;
+        }
+        let Some(base) = sidecar.base_version else {
+            return Outcome::Undecided;
+        };
+        let Some((_, head)) = self.heads.iter().find(|(b, _)| *b == sidecar.branch) else {
+            return Outcome::Undecided;
+        };
+        // Head versions only grow (a delete and a re-create each count): still at the base,
+        // nothing was published on the branch since the op read it.
+        if head.version <= base {
+            return Outcome::NeverPublished;
+        }
+        let by_id: HashMap<&str, &Commit> =
+            self.commits.iter().map(|c| (c.id.as_str(), c)).collect();
+        let mut id = head.commit_id.as_str();
+        let mut version = head.version;
+        while version > base {
+            let Some(c) = by_id.get(id) else {
+                return Outcome::Undecided;
+            };
+            if c.branch != sidecar.branch || c.version != version {
+                return Outcome::Undecided;
+            }
+            if c.op_id == sidecar.op_id {
+                return Outcome::Published;
+            }
+            let Some(parent) = c.parents.first() else {
+                return Outcome::Undecided;
+            };
+            id = parent.as_str();
+            version -= 1;
+        }
+        Outcome::NeverPublished
+    }
+
     /// Versions pinned by a head or by a recent commit other than those in `except`.
     fn live(&self, except: &BTreeSet<String>) -> BTreeSet<u64> {
         let mut live = BTreeSet::new();
@@ -164,7 +232,21 @@ impl Engine {
                 .filter(|c| c.op_id == sidecar.op_id)
                 .map(|c| c.id.clone())
                 .collect();
-            if op_commits.iter().any(|id| recent.reachable.contains(id)) {
+            let outcome = recent.outcome(&sidecar, &op_commits);
+            if outcome == Outcome::Undecided {
+                if !dry_run {
+                    ignore_missing(self.store.delete(&path).await)?;
+                }
+                report.left_to_gc.push(format!(
+                    "op {}: whether it published on `{}` is no longer known (branch deleted \
+                     or re-created, or its history expired); its commit items and versions \
+                     are left to GC",
+                    sidecar.op_id, sidecar.branch
+                ));
+                report.undecided.push(sidecar.op_id);
+                continue;
+            }
+            if outcome == Outcome::Published {
                 if !dry_run {
                     // A batched load that died after its head CAS: its intermediate
                     // versions' manifests go first (the sidecar is their only record).

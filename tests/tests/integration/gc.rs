@@ -625,3 +625,156 @@ async fn maintain_sweeps_every_graph() {
         assert_eq!(s.gc.versions_deleted.len(), 1, "{s:?}");
     }
 }
+
+/// A write that dies right after its head CAS (acknowledged by its head, its sidecar left).
+async fn publish_and_die(engine: &Engine, g: &GraphId, branch: &BranchName, name: &str) {
+    let err = armed(
+        vec![failpoints::WRITE_AFTER_HEAD_CAS],
+        engine.execute_write(g, branch, "a", &append(&[name])),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("failpoint"), "{err}");
+}
+
+/// Regression (simulation seed 43): a writer died after its head CAS, the branch moved on
+/// (its later versions inherit the dead writer's files) and GC expired the writer's commit.
+/// Recovery must not take the missing commit for "never happened" and delete the files the
+/// head still reads.
+#[tokio::test]
+async fn recovery_after_gc_expired_a_published_commit_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = local_engine(dir.path()).await;
+    let g = graph("expired-op");
+    let main = BranchName::main();
+    engine.init(&g, SOCIAL, "a").await.unwrap();
+    engine
+        .execute_write(&g, &main, "a", &append(&["ann"]))
+        .await
+        .unwrap();
+    publish_and_die(&engine, &g, &main, "bob").await;
+    let died = engine.manifest().head(&g, &main).await.unwrap().unwrap();
+    engine
+        .execute_write(&g, &main, "a", &append(&["cat"]))
+        .await
+        .unwrap();
+    let mut keep_one = opts(now_ms() + DAY_MS);
+    keep_one.keep_commits = Some(1);
+    let report = engine.gc(&g, &keep_one).await.unwrap();
+    assert!(
+        report.commits_expired.contains(&died.commit_id),
+        "{report:?}"
+    );
+    let before = everything(&engine, &g).await;
+
+    let rec = engine.recover(&g, now_ms() + DAY_MS, false).await.unwrap();
+    assert!(rec.rolled_back.is_empty(), "{rec:?}");
+    assert_eq!(rec.undecided.len(), 1, "{rec:?}");
+    assert!(
+        sidecars_left(dir.path(), &g).is_empty(),
+        "recovery resolves the sidecar"
+    );
+    let main_rows = read_rows(&engine, &g, &ReadTarget::Branch(main.clone())).await;
+    assert_eq!(main_rows["node:Person"], 3, "ann, bob and cat");
+    let fresh = local_engine(dir.path()).await;
+    assert_eq!(everything(&fresh, &g).await, before);
+    // A later collection finds nothing pinned to remove either.
+    engine.gc(&g, &keep_one).await.unwrap();
+    assert_eq!(
+        everything(&local_engine(dir.path()).await, &g).await,
+        before
+    );
+}
+
+/// Regression (simulation seed 42): a writer died after its head CAS and its branch was then
+/// deleted. Its commit is reachable from no head but was acknowledged: recovery must keep it
+/// (time travel to it works until GC retention expires it) and the files it pins.
+#[tokio::test]
+async fn recovery_after_the_branch_was_deleted_keeps_the_published_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = local_engine(dir.path()).await;
+    let g = graph("deleted-branch-op");
+    let main = BranchName::main();
+    let feat = BranchName::new("feat").unwrap();
+    engine.init(&g, SOCIAL, "a").await.unwrap();
+    engine
+        .create_branch(&g, &feat, &BranchSource::Branch(main.clone()))
+        .await
+        .unwrap();
+    publish_and_die(&engine, &g, &feat, "dan").await;
+    let died = engine.manifest().head(&g, &feat).await.unwrap().unwrap();
+    engine.delete_branch(&g, &feat).await.unwrap();
+
+    let rec = engine.recover(&g, now_ms() + DAY_MS, false).await.unwrap();
+    assert!(rec.rolled_back.is_empty(), "{rec:?}");
+    assert_eq!(rec.undecided.len(), 1, "{rec:?}");
+    assert!(sidecars_left(dir.path(), &g).is_empty());
+    let fresh = local_engine(dir.path()).await;
+    let rows = read_rows(&fresh, &g, &ReadTarget::Commit(died.commit_id.clone())).await;
+    assert_eq!(
+        rows["node:Person"], 1,
+        "the acknowledged write is still readable"
+    );
+    // Keep-everything GC keeps it too; retention then expires it like any unreachable commit.
+    engine.gc(&g, &opts(now_ms() + DAY_MS)).await.unwrap();
+    let rows = read_rows(&fresh, &g, &ReadTarget::Commit(died.commit_id.clone())).await;
+    assert_eq!(rows["node:Person"], 1);
+    let mut keep_one = opts(now_ms() + DAY_MS);
+    keep_one.keep_commits = Some(1);
+    let report = engine.gc(&g, &keep_one).await.unwrap();
+    assert!(report.commits_expired.contains(&died.commit_id));
+}
+
+/// A writer that died between its commit item and its head CAS, on a branch that others then
+/// moved on: the lineage since its base shows it never published, so recovery still rolls it
+/// back (its orphan commit item and staged version) and the heads read the same.
+#[tokio::test]
+async fn recovery_rolls_back_an_orphan_after_the_branch_moved_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = local_engine(dir.path()).await;
+    let g = graph("orphan-op");
+    let main = BranchName::main();
+    engine.init(&g, SOCIAL, "a").await.unwrap();
+    let err = armed(
+        vec![failpoints::WRITE_AFTER_COMMIT_ITEM],
+        engine.execute_write(&g, &main, "a", &append(&["ghost"])),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("failpoint"), "{err}");
+    let orphan = all_commits(&engine, &g)
+        .await
+        .into_iter()
+        .find(|c| c.op_kind != "init")
+        .unwrap();
+    for name in ["ann", "bob"] {
+        engine
+            .execute_write(&g, &main, "a", &append(&[name]))
+            .await
+            .unwrap();
+    }
+    let rec = engine.recover(&g, now_ms() + DAY_MS, false).await.unwrap();
+    assert_eq!(rec.rolled_back.len(), 1, "{rec:?}");
+    assert!(rec.undecided.is_empty(), "{rec:?}");
+    assert_eq!(rec.rolled_back[0].commits, vec![orphan.id.clone()]);
+    assert_eq!(rec.rolled_back[0].versions.len(), 1, "{rec:?}");
+    assert!(engine
+        .manifest()
+        .get_commit(&g, &orphan.id)
+        .await
+        .unwrap()
+        .is_none());
+    let rows = read_rows(
+        &local_engine(dir.path()).await,
+        &g,
+        &ReadTarget::Branch(main),
+    )
+    .await;
+    assert_eq!(rows["node:Person"], 2);
+}
+
+fn sidecars_left(store: &Path, g: &GraphId) -> Vec<PathBuf> {
+    std::fs::read_dir(store.join(g.as_str()).join("__recovery"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}

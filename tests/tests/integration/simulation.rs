@@ -832,7 +832,6 @@ fn run_seed(seed: u64, ops: usize) -> Tally {
 }
 
 #[test]
-#[ignore = "finds real bugs still open: seed 42 (a retained commit is gone) and seed 43 (a live version's deletion file was deleted); run with --run-ignored"]
 fn simulation() {
     const { assert!(failpoints::ENABLED, "the tests crate enables failpoints") };
     let ops = env_num("OMNIGRAPH_SIM_OPS", 250) as usize;
