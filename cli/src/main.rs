@@ -15,6 +15,10 @@ mod stdio;
 
 use std::process::ExitCode;
 
+/// The CLI allocates through mimalloc (glibc malloc dominated bulk-load profiles).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};

@@ -16,6 +16,10 @@ use omnigraph_api::{lambda, ApiError, Service};
 use serde_json::Value;
 
 pub use lambda_runtime::Error;
+
+/// The functions allocate through mimalloc (glibc malloc dominated bulk-load profiles).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use omnigraph_api::FunctionKind;
 
 /// A failed invocation: Lambda's `errorType` is the public error code, `errorMessage` the

@@ -13,7 +13,9 @@
 //! when a rule needs them, committed ids, committed edge endpoints (merge), committed
 //! unique tuples and committed per-source edge counts of the affected tables.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{FastMap as HashMap, FastSet as HashSet};
 
 use omnigraph_lang::catalog::TypeDef;
 use omnigraph_lang::data::{self as data, Record};
@@ -108,7 +110,7 @@ impl Checks {
         Self {
             mode,
             tables: BTreeMap::new(),
-            pending: HashMap::new(),
+            pending: HashMap::default(),
             id_error: None,
             read_set: BTreeSet::new(),
         }
@@ -378,7 +380,7 @@ impl Checks {
                 continue;
             }
             // Committed rows that stay: all (append), those not replaced by id (merge).
-            let mut used: HashMap<Vec<String>, String> = HashMap::new();
+            let mut used: HashMap<Vec<String>, String> = HashMap::default();
             if !overwritten {
                 let mut columns = vec!["id".to_string()];
                 columns.extend(tuple.iter().map(|p| column_of(p).to_string()));
@@ -445,7 +447,7 @@ impl Checks {
             })
             .collect();
         unresolved.sort_by_key(|(_, (line, _))| *line);
-        let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut committed: HashMap<String, HashSet<String>> = HashMap::default();
         for ((node_key, id), (line, end)) in unresolved {
             if !self.overwritten(&node_key) {
                 if !committed.contains_key(&node_key) {
@@ -549,7 +551,7 @@ impl Checks {
         if !edge_in && !self.tables.contains_key(&node_key) {
             return Ok(());
         }
-        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut counts: HashMap<String, u64> = HashMap::default();
         if !self.overwritten(&edge_key) {
             self.read_set.insert(edge_key.clone());
             scan_columns(engine, snapshot, &edge_key, &["src".to_string()], |batch| {
@@ -565,7 +567,7 @@ impl Checks {
         }
         // New input edges per source, with their lines (merge: a committed id is replaced
         // with the same endpoints, so its count does not change).
-        let mut added: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut added: HashMap<String, Vec<usize>> = HashMap::default();
         if let Some(seen) = self.tables.get(&edge_key) {
             for (id, (src, line)) in &seen.sources {
                 let replaced = seen
@@ -634,18 +636,18 @@ impl Seen {
         Self {
             type_name: ty.name.clone(),
             first_line,
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             committed_ids: None,
             committed_edges: None,
-            input_by_ends: HashMap::new(),
+            input_by_ends: HashMap::default(),
             // The key's uniqueness is the id's (E-D015 / upsert by id).
             unique: ty
                 .effective_unique()
                 .into_iter()
                 .filter(|t| Some(t) != key.as_ref())
-                .map(|t| (t, HashMap::new()))
+                .map(|t| (t, HashMap::default()))
                 .collect(),
-            sources: HashMap::new(),
+            sources: HashMap::default(),
         }
     }
 }

@@ -47,8 +47,8 @@ pub(super) async fn committed_ids(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,
-) -> Result<std::collections::HashSet<String>, EngineError> {
-    let mut ids = std::collections::HashSet::new();
+) -> Result<super::FastSet<String>, EngineError> {
+    let mut ids = super::FastSet::default();
     scan_columns(engine, snapshot, table_key, &["id".to_string()], |batch| {
         let col = text_column(batch, "id")?;
         ids.extend((0..batch.num_rows()).filter_map(|r| text_at(col, r).map(str::to_string)));

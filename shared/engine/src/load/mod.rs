@@ -19,6 +19,11 @@ mod checks;
 mod committed;
 mod stage;
 
+/// Hash maps and sets of the load's id bookkeeping: foldhash instead of SipHash (ids are
+/// hashed several times per input line; SipHash showed in load profiles).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
