@@ -42,6 +42,9 @@ struct Seen {
     first_line: usize,
     /// Input ids with the line of their last record.
     ids: HashMap<String, usize>,
+    /// Records whose id this load generated (fresh ULIDs: they cannot repeat, so they are
+    /// counted, not kept).
+    generated: usize,
     /// `append`: the committed ids.
     committed_ids: Option<HashSet<String>>,
     /// `merge`, edges: the committed edges, and input edge ids by endpoints.
@@ -120,7 +123,7 @@ impl Checks {
     pub fn table_counts(&self) -> Vec<(String, usize)> {
         self.tables
             .iter()
-            .map(|(k, s)| (k.clone(), s.ids.len()))
+            .map(|(k, s)| (k.clone(), s.ids.len() + s.generated))
             .collect()
     }
 
@@ -156,8 +159,9 @@ impl Checks {
         if self.mode == LoadMode::Merge && is_edge {
             self.merge_edge_id(engine, snapshot, &mut record).await?;
         }
+        let generated = record.id.is_none();
         let id = record.id.get_or_insert_with(|| next_ulid(None)).clone();
-        if self.mode == LoadMode::Append {
+        if self.mode == LoadMode::Append && !generated {
             self.load_committed_ids(engine, snapshot, &record.table_key)
                 .await?;
         }
@@ -165,7 +169,10 @@ impl Checks {
             .tables
             .get_mut(&record.table_key)
             .ok_or_else(|| EngineError::internal("load table state vanished"))?;
-        if let Some(&first) = seen.ids.get(&id) {
+        if generated {
+            // A fresh ULID matches no input or committed id: nothing to check or remember.
+            seen.generated += 1;
+        } else if let Some(&first) = seen.ids.get(&id) {
             if self.mode != LoadMode::Merge {
                 let detail = data::msg_duplicate(&seen.type_name, &id, first);
                 let message = data::line_only_message(line, &detail);
@@ -173,17 +180,20 @@ impl Checks {
                 return Ok(None);
             }
         }
-        if seen
-            .committed_ids
-            .as_ref()
-            .is_some_and(|ids| ids.contains(&id))
+        if !generated
+            && seen
+                .committed_ids
+                .as_ref()
+                .is_some_and(|ids| ids.contains(&id))
         {
             let detail = data::msg_exists(&seen.type_name, &id);
             let message = data::line_only_message(line, &detail);
             self.id_error = Some(line_error("E-D015", line, message, None));
             return Ok(None);
         }
-        seen.ids.insert(id.clone(), line);
+        if !generated {
+            seen.ids.insert(id.clone(), line);
+        }
         for (tuple, rows) in seen.unique.iter_mut() {
             let values: Vec<Value> = tuple.iter().map(|p| tuple_value(&record, p)).collect();
             if values.iter().any(Value::is_null) {
@@ -637,6 +647,7 @@ impl Seen {
             type_name: ty.name.clone(),
             first_line,
             ids: HashMap::default(),
+            generated: 0,
             committed_ids: None,
             committed_edges: None,
             input_by_ends: HashMap::default(),
