@@ -25,7 +25,11 @@ use crate::engine::{Engine, ReadTarget, Snapshot};
 use crate::location::StoreLocation;
 use crate::rows::cell_value;
 use crate::EngineError;
-use object_store::ObjectStoreExt;
+use object_store::ObjectStore;
+
+/// The S3 object tag on stored exports (the Terraform module's lifecycle rule expires objects
+/// carrying it; a local directory ignores tags).
+pub const EXPORT_TAG: (&str, &str) = ("omnigraph-export", "1");
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -70,9 +74,10 @@ impl Engine {
         Ok(summary)
     }
 
-    /// Stores a finished export as `<graph>/__exports/<name>.ndjson` (one PUT; `name` keeps
-    /// only ASCII letters, digits, `-` and `_`) and answers its location: `s3://bucket/key`
-    /// or a local path. GC never touches these objects (it sweeps table directories only).
+    /// Stores a finished export as `<graph>/__exports/<name>.ndjson` (one PUT, tagged
+    /// [`EXPORT_TAG`]; `name` keeps only ASCII letters, digits, `-` and `_`) and answers its
+    /// location: `s3://bucket/key` or a local path. GC never touches these objects (it sweeps
+    /// table directories only); on S3 the module's lifecycle rule expires them by the tag.
     pub async fn store_export(
         &self,
         graph: &GraphId,
@@ -87,8 +92,14 @@ impl Engine {
             return Err(EngineError::bad_request("the export needs a name"));
         }
         let path = self.layout(graph).export_object(&name);
+        let mut tags = object_store::TagSet::default();
+        tags.push(EXPORT_TAG.0, EXPORT_TAG.1);
+        let options = object_store::PutOptions {
+            tags,
+            ..Default::default()
+        };
         self.store
-            .put(&path, object_store::PutPayload::from(ndjson))
+            .put_opts(&path, object_store::PutPayload::from(ndjson), options)
             .await?;
         Ok(match &self.location {
             StoreLocation::S3 { bucket, .. } => format!("s3://{bucket}/{path}"),

@@ -38,7 +38,7 @@ pub use error::{EngineError, ManifestConflict};
 pub use exec::{
     ExecStats, QueryLimits, QueryResult, SnapshotRef, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT,
 };
-pub use export::ExportSummary;
+pub use export::{ExportSummary, EXPORT_TAG};
 pub use gc::{DeletedFile, DeletedVersion, GcOptions, GcReport, DEFAULT_FUNCTION_TIMEOUT};
 pub use history::{BranchInfo, BranchSource, CommitPage};
 pub use layout::GraphLayout;

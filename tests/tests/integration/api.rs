@@ -1088,3 +1088,63 @@ async fn export_route_answers_inline_or_stores_a_large_export() {
         .await;
     assert_error(&q, 404, "not_found");
 }
+
+#[tokio::test]
+async fn a_large_export_on_s3_is_stored_tagged_for_expiry() {
+    use omnigraph_engine::{Engine, ManifestChoice, StoreLocation, EXPORT_TAG};
+    use omnigraph_tests::{moto_endpoint, s3_client, unique_name};
+
+    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
+    let bucket = unique_name("api-exports");
+    let s3 = s3_client(&endpoint);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let store = format!("s3://{bucket}/graphs");
+    let engine = Engine::open(
+        StoreLocation::parse(&store).unwrap(),
+        ManifestChoice::ObjectStore,
+    )
+    .await
+    .unwrap();
+    let mut config = ApiConfig::new(store, "object-store");
+    config.max_inline_export_bytes = 64;
+    let svc = Service::new(Arc::new(engine), config).unwrap();
+    for req in [
+        Request::new("POST", "/graphs").json(&json!({"graph": "social", "schema": SCHEMA})),
+        Request::new("POST", "/graphs/social/load")
+            .json(&json!({"mode": "overwrite", "data": DATA})),
+    ] {
+        let r = svc.handle(req).await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let r = svc
+        .handle(Request::new("POST", "/graphs/social/export").json(&json!({})))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let location = r.body["location"].as_str().unwrap();
+    let prefix = format!("s3://{bucket}/");
+    let key = location.strip_prefix(&prefix).unwrap();
+    assert!(key.starts_with("graphs/social/__exports/"), "{key}");
+
+    let object = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let body = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(body.len() as u64, r.body["bytes"].as_u64().unwrap());
+    let tags = s3
+        .get_object_tagging()
+        .bucket(&bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<(&str, &str)> = tags
+        .tag_set()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert_eq!(tags, vec![EXPORT_TAG]);
+}

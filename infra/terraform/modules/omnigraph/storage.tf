@@ -82,6 +82,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "graph" {
     }
   }
 
+  # Exports too large to answer inline are stored under <graph>/__exports/ and tagged
+  # omnigraph-export=1 (shared/engine/src/export.rs); they expire after export_retention_days.
+  rule {
+    id     = "expire-exports"
+    status = "Enabled"
+
+    filter {
+      tag {
+        key   = "omnigraph-export"
+        value = "1"
+      }
+    }
+
+    expiration {
+      days = var.export_retention_days
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.graph]
 }
 

@@ -337,6 +337,17 @@ variable "max_inline_export_bytes" {
   }
 }
 
+variable "export_retention_days" {
+  description = "Days after which stored exports (objects tagged omnigraph-export=1 under <graph>/__exports/) expire."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.export_retention_days >= 1
+    error_message = "export_retention_days must be >= 1."
+  }
+}
+
 variable "extra_environment" {
   description = "Extra environment variables for all three functions (e.g. RUST_LOG). Cannot override the OMNIGRAPH_* variables set by the module."
   type        = map(string)
