@@ -13,8 +13,8 @@ use crate::service::Service;
 use crate::wire::{
     CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, ExportRequest, ExportResponse,
     HealthResponse, InitRequest, InitResponse, ListBranchesResponse, LoadRequest, LoadResponse,
-    MutateRequest, MutateResponse, QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse,
-    SnapshotTable, TableRows,
+    MutateRequest, MutateResponse, QueryRequest, QueryResponse, ReadAt, SchemaResponse,
+    SnapshotResponse, SnapshotTable, TableRows,
 };
 
 /// The manifest record namespace of answered idempotent mutations.
@@ -62,13 +62,9 @@ fn branch_or_main(name: Option<&str>) -> Result<BranchName, ApiError> {
 }
 
 /// The read target of `branch` / `commit` / `version` (a commit wins, then a version).
-pub fn read_target(
-    branch: Option<&str>,
-    commit: Option<&str>,
-    version: Option<u64>,
-) -> Result<ReadTarget, ApiError> {
-    let branch = branch_or_main(branch)?;
-    Ok(match (commit, version) {
+pub fn read_target(at: &ReadAt) -> Result<ReadTarget, ApiError> {
+    let branch = branch_or_main(at.branch.as_deref())?;
+    Ok(match (at.commit.as_deref(), at.version) {
         (Some(id), _) => ReadTarget::Commit(id.to_string()),
         (None, Some(v)) => ReadTarget::Version { branch, version: v },
         (None, None) => ReadTarget::Branch(branch),
@@ -145,7 +141,7 @@ impl Service {
     async fn query(&self, call: &Call) -> Result<Value, ApiError> {
         let graph = call.graph()?;
         let req: QueryRequest = call.body()?;
-        let target = read_target(req.branch.as_deref(), req.commit.as_deref(), req.version)?;
+        let target = read_target(&req.at)?;
         let limits = QueryLimits {
             max_rows: self.config.max_rows,
             ..QueryLimits::default()
@@ -174,7 +170,7 @@ impl Service {
     async fn export(&self, call: &Call) -> Result<Value, ApiError> {
         let graph = call.graph()?;
         let req: ExportRequest = call.body()?;
-        let target = read_target(req.branch.as_deref(), req.commit.as_deref(), req.version)?;
+        let target = read_target(&req.at)?;
         let mut ndjson: Vec<u8> = Vec::new();
         let summary = self
             .engine

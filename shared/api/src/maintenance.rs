@@ -5,24 +5,15 @@
 //! Must not: decide what a dead writer left behind or what is garbage (that is the engine's);
 //! it only picks the graphs, the clock and the report shape.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use omnigraph_engine::GcOptions;
+use omnigraph_engine::{now_ms, GcOptions};
 use omnigraph_manifest::GraphId;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::service::Service;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
-/// Sweeps `graph` (or every graph) at the current time; answers the totals, one recovery
-/// report and one GC report per graph.
+/// Sweeps `graph` (or every graph) at the current time; answers the totals and, per graph,
+/// `{graph, recovery, gc}` (the engine's reports).
 pub(crate) async fn recover(
     service: &Service,
     graph: Option<GraphId>,
@@ -36,15 +27,8 @@ pub(crate) async fn recover(
     let committed: usize = swept.iter().map(|s| s.recovery.committed.len()).sum();
     let undecided: usize = swept.iter().map(|s| s.recovery.undecided.len()).sum();
     let reclaimed: u64 = swept.iter().map(|s| s.gc.bytes_reclaimed).sum();
-    let encode = |v: Result<Value, serde_json::Error>| {
-        v.map_err(|e| ApiError::internal(format!("report encoding: {e}")))
-    };
-    let mut reports = Vec::with_capacity(swept.len());
-    let mut gc = Vec::with_capacity(swept.len());
-    for s in &swept {
-        reports.push(encode(serde_json::to_value(&s.recovery))?);
-        gc.push(encode(serde_json::to_value(&s.gc))?);
-    }
+    let sweeps = serde_json::to_value(&swept)
+        .map_err(|e| ApiError::internal(format!("report encoding: {e}")))?;
     Ok(json!({
         "now_ms": now,
         "dry_run": dry_run,
@@ -53,7 +37,6 @@ pub(crate) async fn recover(
         "committed": committed,
         "undecided": undecided,
         "bytes_reclaimed": reclaimed,
-        "reports": reports,
-        "gc": gc,
+        "sweeps": sweeps,
     }))
 }

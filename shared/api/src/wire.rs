@@ -25,6 +25,18 @@ pub struct InitResponse {
     pub tables: usize,
 }
 
+/// What a read reads: a branch head (default `main`), a commit (wins), or an earlier head
+/// version of the branch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReadAt {
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub version: Option<u64>,
+}
+
 /// `POST /graphs/{g}/query`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QueryRequest {
@@ -33,12 +45,8 @@ pub struct QueryRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub params: Option<serde_json::Value>,
-    #[serde(default)]
-    pub branch: Option<String>,
-    #[serde(default)]
-    pub commit: Option<String>,
-    #[serde(default)]
-    pub version: Option<u64>,
+    #[serde(flatten)]
+    pub at: ReadAt,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -53,12 +61,8 @@ pub struct QueryResponse {
 /// `POST /graphs/{g}/export`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExportRequest {
-    #[serde(default)]
-    pub branch: Option<String>,
-    #[serde(default)]
-    pub commit: Option<String>,
-    #[serde(default)]
-    pub version: Option<u64>,
+    #[serde(flatten)]
+    pub at: ReadAt,
     /// Node and edge type names to export (empty or absent: every type).
     #[serde(default)]
     pub types: Vec<String>,

@@ -17,7 +17,7 @@ pub const EMBEDDING_MODEL_ENV: &str = "OMNIGRAPH_EMBEDDING_MODEL";
 pub const EMBEDDING_API_KEY_ENV: &str = "OMNIGRAPH_EMBEDDING_API_KEY";
 
 /// Most texts sent in one provider request.
-const BATCH: usize = 256;
+pub(crate) const BATCH: usize = 256;
 
 /// Why a provider could not embed (all of these surface as E-R001).
 #[derive(Debug, thiserror::Error)]

@@ -124,6 +124,17 @@ impl Engine {
             lance_storage_options(&location),
             None,
         );
+        Self::assemble(location, store, root, manifest, tables, false)
+    }
+
+    fn assemble(
+        location: StoreLocation,
+        store: Arc<CountingStore>,
+        root: Path,
+        manifest: Arc<dyn ManifestStore>,
+        tables: Tables,
+        in_memory: bool,
+    ) -> Self {
         Self {
             store,
             root,
@@ -136,7 +147,7 @@ impl Engine {
                 crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
             ),
             exec_counters: Default::default(),
-            in_memory: false,
+            in_memory,
         }
     }
 
@@ -153,20 +164,8 @@ impl Engine {
             HashMap::new(),
             Some(counting.inner().clone()),
         );
-        Self {
-            store: counting,
-            root: Path::default(),
-            location: StoreLocation::Local(std::path::PathBuf::from("memory:")),
-            manifest,
-            tables,
-            catalogs: Mutex::new(HashMap::new()),
-            in_memory: true,
-            embedding: None,
-            sidecar_deadline_ms: AtomicU64::new(
-                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
-            ),
-            exec_counters: Default::default(),
-        }
+        let location = StoreLocation::Local(std::path::PathBuf::from("memory:"));
+        Self::assemble(location, counting, Path::default(), manifest, tables, true)
     }
 
     /// Uses `provider` for `@embed` targets and `String` queries of `nearest`.

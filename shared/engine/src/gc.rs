@@ -515,7 +515,7 @@ impl Engine {
             .collect();
         let version = dataset.version().version;
         if is_detached_version(version) {
-            out.push(format!("{dir}/_versions/d{version}.manifest"));
+            out.push(crate::layout::detached_manifest(&dir, version).to_string());
         }
         Ok(out)
     }
@@ -525,7 +525,7 @@ impl Engine {
         if !is_detached_version(version) {
             return Ok(false);
         }
-        let path = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+        let path = crate::layout::detached_manifest(dir, version);
         match self.store.head(&path).await {
             Ok(_) => Ok(false),
             Err(object_store::Error::NotFound { .. }) => Ok(true),

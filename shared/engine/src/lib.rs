@@ -32,6 +32,7 @@ mod tables;
 mod write;
 
 pub use append::AppendRows;
+pub use clock::now_ms;
 pub use counting_store::{CountingStore, ObjectCounters, ObjectStats};
 pub use engine::{compile_schema, Engine, ManifestChoice, ReadTarget, Snapshot};
 pub use error::{EngineError, ManifestConflict};

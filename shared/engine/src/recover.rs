@@ -28,6 +28,7 @@
 //! the whole history. Index files (`_indices/`) of a dead version are left to GC.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use futures::TryStreamExt;
 use object_store::path::Path;
@@ -250,14 +251,7 @@ impl Engine {
                 if !dry_run {
                     // A batched load that died after its head CAS: its intermediate
                     // versions' manifests go first (the sidecar is their only record).
-                    let hash = recent
-                        .heads
-                        .iter()
-                        .find(|(b, _)| *b == sidecar.branch)
-                        .or_else(|| recent.heads.first())
-                        .map(|(_, h)| h.schema_hash.clone());
-                    if let Some(hash) = hash {
-                        let catalog = self.catalog(graph, &hash).await?;
+                    if let Some(catalog) = self.sidecar_catalog(graph, &recent, &sidecar).await? {
                         self.delete_intermediate_manifests(&catalog, &sidecar)
                             .await?;
                     }
@@ -344,18 +338,7 @@ impl Engine {
             ..Default::default()
         };
         let live = recent.live(op_commits);
-        // A catalog that names the tables: the branch's schema, else any live branch's
-        // (type ids are stable across schema versions).
-        let schema_hash = recent
-            .heads
-            .iter()
-            .find(|(b, _)| *b == sidecar.branch)
-            .or_else(|| recent.heads.first())
-            .map(|(_, h)| h.schema_hash.clone());
-        let catalog = match schema_hash {
-            Some(hash) => Some(self.catalog(graph, &hash).await?),
-            None => None,
-        };
+        let catalog = self.sidecar_catalog(graph, recent, sidecar).await?;
         for table_key in &sidecar.tables {
             let Some(ty) = catalog.as_ref().and_then(|c| c.by_table_key(table_key)) else {
                 report.left_to_gc.push(format!(
@@ -382,6 +365,7 @@ impl Engine {
                         .await?
                 }
             };
+            let mut deleted = BTreeSet::new();
             for version in candidates {
                 if live.contains(&version) {
                     report.left_to_gc.push(format!(
@@ -390,7 +374,7 @@ impl Engine {
                     ));
                     continue;
                 }
-                let manifest = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+                let manifest = crate::layout::detached_manifest(&dir, version);
                 match self.store.head(&manifest).await {
                     Ok(_) => {}
                     Err(object_store::Error::NotFound { .. }) => continue,
@@ -410,7 +394,8 @@ impl Engine {
                         Vec::new()
                     }
                 };
-                for file in files {
+                // A later batch's version lists the earlier batches' files again.
+                for file in files.into_iter().filter(|f| deleted.insert(f.clone())) {
                     if !dry_run {
                         ignore_missing(self.store.delete(&file).await)?;
                     }
@@ -507,8 +492,8 @@ impl Engine {
 impl Engine {
     /// Removes detached `versions` (per table key) that a live writer staged and will not
     /// publish, then its sidecar at `path`. Nothing pins them: they were never published.
-    /// Each version's new files (relative to the base pin) go first, its manifest last; on
-    /// an error the sidecar stays and `recover` finishes the job after its deadline.
+    /// The versions' new files (relative to the base pin) go first, each once, the manifests
+    /// last; on an error the sidecar stays and `recover` finishes the job after its deadline.
     pub(crate) async fn discard_staged(
         &self,
         catalog: &omnigraph_lang::catalog::Catalog,
@@ -524,12 +509,18 @@ impl Engine {
                 .layout(&sidecar.graph)
                 .table_dir(ty.kind.as_str(), &ty.type_id);
             let uri = self.table_uri(&sidecar.graph, ty);
+            let base = sidecar.base_pins.get(table_key);
+            // A later batch's version lists the earlier batches' files too: collect the union
+            // first so each object is deleted once, then the manifests, newest first.
+            let mut files = BTreeSet::new();
+            for version in versions {
+                files.extend(self.new_files(&dir, &uri, *version, base).await?);
+            }
+            for file in &files {
+                ignore_missing(self.store.delete(file).await)?;
+            }
             for version in versions.iter().rev() {
-                let base = sidecar.base_pins.get(table_key);
-                for file in self.new_files(&dir, &uri, *version, base).await? {
-                    ignore_missing(self.store.delete(&file).await)?;
-                }
-                let manifest = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+                let manifest = crate::layout::detached_manifest(&dir, *version);
                 ignore_missing(self.store.delete(&manifest).await)?;
             }
         }
@@ -566,6 +557,25 @@ pub(crate) fn referenced_files(dir: &Path, dataset: &lance::Dataset) -> BTreeMap
 }
 
 impl Engine {
+    /// A catalog that names the sidecar's tables: its branch's schema, else any live branch's
+    /// (type ids are stable across schema versions); `None` when no branch is left.
+    async fn sidecar_catalog(
+        &self,
+        graph: &GraphId,
+        recent: &Recent,
+        sidecar: &Sidecar,
+    ) -> Result<Option<Arc<omnigraph_lang::catalog::Catalog>>, EngineError> {
+        let head = recent
+            .heads
+            .iter()
+            .find(|(b, _)| *b == sidecar.branch)
+            .or_else(|| recent.heads.first());
+        match head {
+            Some((_, h)) => Ok(Some(self.catalog(graph, &h.schema_hash).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Deletes the manifests of a committed load's intermediate staged versions (the sidecar's
     /// `intermediate`): the final version's manifest lists every data file they had, so only
     /// the manifests are garbage. Run after the head CAS and before the sidecar delete, by the
@@ -586,7 +596,7 @@ impl Engine {
                 if sidecar.staged.get(table_key).map(|p| p.version) == Some(*version) {
                     continue;
                 }
-                let manifest = Path::from(format!("{dir}/_versions/d{version}.manifest"));
+                let manifest = crate::layout::detached_manifest(&dir, *version);
                 ignore_missing(self.store.delete(&manifest).await)?;
             }
         }

@@ -34,7 +34,8 @@ use crate::{EngineError, ManifestConflict};
 /// How long a writer keeps retrying after losing the head to an overlapping writer.
 pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
 /// A sidecar older than this belongs to a dead writer (function timeout plus a margin).
-pub const DEFAULT_SIDECAR_DEADLINE: Duration = Duration::from_secs(15 * 60 + 60);
+pub const DEFAULT_SIDECAR_DEADLINE: Duration =
+    Duration::from_secs(crate::gc::DEFAULT_FUNCTION_TIMEOUT.as_secs() + 60);
 
 /// What an operation decided after validating against a snapshot.
 #[derive(Debug, Clone, Default)]
@@ -130,24 +131,8 @@ impl Engine {
         }
         planned.read_set.extend(planned.write_set.iter().cloned());
         let op_id = next_ulid(None);
-        let sidecar = Sidecar {
-            op_id: op_id.clone(),
-            kind: op.kind().to_string(),
-            actor: actor.to_string(),
-            graph: graph.clone(),
-            branch: branch.clone(),
-            base_version: Some(snapshot.version),
-            base_pins: planned
-                .write_set
-                .iter()
-                .filter_map(|t| snapshot.tables.get(t).map(|p| (t.clone(), p.clone())))
-                .collect(),
-            tables: planned.write_set.iter().cloned().collect(),
-            created_at: now_ms(),
-            deadline: now_ms().saturating_add(self.sidecar_deadline().as_millis() as u64),
-            staged: BTreeMap::new(),
-            intermediate: BTreeMap::new(),
-        };
+        let tables: Vec<String> = planned.write_set.iter().cloned().collect();
+        let sidecar = self.new_sidecar(&snapshot, op.kind(), actor, &op_id, tables);
         let sidecar_path = self.create_sidecar(&sidecar).await?;
 
         // B: stage and commit detached (each version stamped with the op id), then record
@@ -197,6 +182,38 @@ impl Engine {
             .await
             .map_err(EngineError::from)?;
         Ok(())
+    }
+
+    /// The sidecar of a write by `actor` on `snapshot`'s branch that will write `tables`:
+    /// their base pins, the creation time and the deadline from one clock reading, nothing
+    /// staged yet.
+    pub(crate) fn new_sidecar(
+        &self,
+        snapshot: &Snapshot,
+        kind: &str,
+        actor: &str,
+        op_id: &str,
+        tables: Vec<String>,
+    ) -> Sidecar {
+        let created_at = now_ms();
+        let deadline_ms = u64::try_from(self.sidecar_deadline().as_millis()).unwrap_or(u64::MAX);
+        Sidecar {
+            op_id: op_id.to_string(),
+            kind: kind.to_string(),
+            actor: actor.to_string(),
+            graph: snapshot.graph.clone(),
+            branch: snapshot.branch.clone(),
+            base_version: Some(snapshot.version),
+            base_pins: tables
+                .iter()
+                .filter_map(|t| snapshot.tables.get(t).map(|p| (t.clone(), p.clone())))
+                .collect(),
+            tables,
+            created_at,
+            deadline: created_at.saturating_add(deadline_ms),
+            staged: BTreeMap::new(),
+            intermediate: BTreeMap::new(),
+        }
     }
 
     /// Steps C and D for staged `new_pins`: commit item, head CAS (re-published on a newer

@@ -481,6 +481,7 @@ fn config_reads_the_terraform_environment() {
         ("OMNIGRAPH_MAX_ROWS", "10"),
         ("OMNIGRAPH_RECOVERY_DEADLINE_SECS", "120"),
         ("OMNIGRAPH_INCOMING_PREFIX", "drop"),
+        ("OMNIGRAPH_MAX_INLINE_EXPORT_BYTES", "4096"),
     ]);
     let c = ApiConfig::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
     assert_eq!(
@@ -488,6 +489,7 @@ fn config_reads_the_terraform_environment() {
         (1000, 10, 120)
     );
     assert_eq!(c.incoming_prefix, "drop/");
+    assert_eq!(c.max_inline_export_bytes, 4096);
     assert_eq!(c.manifest, "dynamodb://heads");
     assert!(ApiConfig::from_lookup(|_| None).is_err());
     let bad = ApiConfig::from_lookup(|k| match k {
@@ -996,7 +998,14 @@ async fn scheduled_recovery_sweeps_a_dead_writers_sidecar() {
         .await
         .unwrap();
     assert_eq!(early["rolled_back"], 0, "{early}");
-    assert_eq!(early["reports"][0]["young"].as_array().unwrap().len(), 1);
+    assert_eq!(early["sweeps"][0]["graph"], "social", "{early}");
+    assert_eq!(
+        early["sweeps"][0]["recovery"]["young"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let swept = lambda::dispatch(&svc, FunctionKind::Recover, fixture(SCHEDULED), None)
         .await

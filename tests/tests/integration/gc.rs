@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use omnigraph_engine::failpoints::{self, armed};
+use omnigraph_engine::now_ms;
 use omnigraph_engine::{
     AppendRows, BranchSource, Engine, GcOptions, ManifestChoice, ReadTarget, StoreLocation,
 };
@@ -16,13 +17,6 @@ use omnigraph_manifest::{BranchName, Commit, GraphId, PageRequest};
 use crate::engine_core::{graph, local_engine, people, SOCIAL};
 
 const DAY_MS: u64 = 86_400_000;
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 fn append(names: &[&str]) -> AppendRows {
     AppendRows {

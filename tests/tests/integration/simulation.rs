@@ -28,6 +28,7 @@ use futures::StreamExt;
 use object_store::memory::InMemory;
 use object_store::{ObjectStore, ObjectStoreExt};
 use omnigraph_engine::failpoints::{self, armed};
+use omnigraph_engine::now_ms;
 use omnigraph_engine::{
     BranchSource, Engine, EngineError, GcOptions, LoadMode, OpStats, ReadTarget,
 };
@@ -54,13 +55,6 @@ fn empty_state() -> State {
         (PERSON.to_string(), BTreeMap::new()),
         (COMPANY.to_string(), BTreeMap::new()),
     ])
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// What the model knows: live branches and every commit made, with what it holds.
@@ -435,7 +429,10 @@ impl Sim {
                 )
             }
             (Err(e), _) => {
-                let injected = e.to_string().contains("failpoint") || fired.is_some();
+                // Latency delays a request but never fails it: only errors and lost responses
+                // explain a failure.
+                let injected = e.to_string().contains("failpoint")
+                    || fired.is_some_and(|f| f.mode != Mode::Latency);
                 sim_assert!(self, injected, "an unexplained failure: {e} ({load:?})");
                 if let Some(fp) = failpoint {
                     *self.tally.failpoints.entry(fp).or_default() += 1;

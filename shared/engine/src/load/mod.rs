@@ -368,8 +368,8 @@ async fn read_input<R: AsyncBufRead + Unpin + Send>(
     checks.take_id_error()
 }
 
-/// Texts sent to the embedding provider per request at most (and records queued for it).
-const EMBED_BATCH: usize = 256;
+/// Records queued for the embedding provider at most: one provider request's worth.
+const EMBED_BATCH: usize = crate::embedding::BATCH;
 
 /// Embeds the queued records' pending vectors, then checks and stages them in input order.
 async fn flush_embed_queue(

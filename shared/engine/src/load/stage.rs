@@ -20,7 +20,7 @@ use omnigraph_lang::data::Record;
 use omnigraph_manifest::Pin;
 
 use super::{LoadMode, LoadStats};
-use crate::clock::{next_ulid, now_ms};
+use crate::clock::next_ulid;
 use crate::engine::{Engine, Snapshot};
 use crate::failpoints::failpoint;
 use crate::rows::records_to_batch;
@@ -101,33 +101,20 @@ impl<'a> Stage<'a> {
         if new.is_empty() {
             return Ok(());
         }
-        let base_pins = |keys: &[String]| -> BTreeMap<String, Pin> {
-            keys.iter()
-                .filter_map(|t| self.snapshot.tables.get(t).map(|p| (t.clone(), p.clone())))
-                .collect()
-        };
         match self.sidecar.take() {
             None => {
-                let sidecar = Sidecar {
-                    op_id: self.op_id.clone(),
-                    kind: "load".to_string(),
-                    actor: self.actor.clone(),
-                    graph: self.snapshot.graph.clone(),
-                    branch: self.snapshot.branch.clone(),
-                    base_version: Some(self.snapshot.version),
-                    base_pins: base_pins(&new),
-                    tables: new,
-                    created_at: now_ms(),
-                    deadline: now_ms()
-                        .saturating_add(self.engine.sidecar_deadline().as_millis() as u64),
-                    staged: BTreeMap::new(),
-                    intermediate: BTreeMap::new(),
-                };
+                let sidecar =
+                    self.engine
+                        .new_sidecar(self.snapshot, "load", &self.actor, &self.op_id, new);
                 let path = self.engine.create_sidecar(&sidecar).await?;
                 self.sidecar = Some((sidecar, path));
             }
             Some((mut sidecar, path)) => {
-                sidecar.base_pins.extend(base_pins(&new));
+                sidecar.base_pins.extend(
+                    new.iter().filter_map(|t| {
+                        self.snapshot.tables.get(t).map(|p| (t.clone(), p.clone()))
+                    }),
+                );
                 sidecar.tables.extend(new);
                 let rewritten = self.engine.rewrite_sidecar(&path, &sidecar).await;
                 self.sidecar = Some((sidecar, path));
