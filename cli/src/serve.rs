@@ -262,14 +262,7 @@ fn request(head: &Head, body: Bytes, options: &ServeOptions) -> Request {
 }
 
 fn error_response(err: ApiError) -> Response {
-    let mut headers = std::collections::BTreeMap::new();
-    headers.insert("content-type".to_string(), "application/json".to_string());
-    headers.insert("x-request-id".to_string(), new_request_id());
-    Response {
-        status: err.code.http_status(),
-        headers,
-        body: err.to_json(),
-    }
+    omnigraph_api::respond(Err(err), &new_request_id())
 }
 
 fn reason(status: u16) -> &'static str {

@@ -2,7 +2,7 @@
 //! collection of one graph (see `Engine::gc`). Without `--confirm` it is a dry run: it prints
 //! what would be deleted and deletes nothing.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use omnigraph_engine::{Engine, GcOptions};
 use omnigraph_manifest::GraphId;
@@ -27,10 +27,7 @@ pub async fn run(
 ) -> Result<serde_json::Value, CliError> {
     let now_ms = match args.now {
         Some(text) => parse_instant(text)?,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0),
+        None => omnigraph_engine::now_ms(),
     };
     let mut opts = GcOptions::new(now_ms);
     opts.keep_commits = args.keep;

@@ -1,8 +1,6 @@
 //! `omnigraph recover [--dry-run] [--now <ms | RFC 3339>]`: resolves the sidecars of dead
 //! writers (see `Engine::recover`) and prints the report.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use omnigraph_engine::Engine;
 use omnigraph_manifest::GraphId;
 
@@ -16,10 +14,7 @@ pub async fn run(
 ) -> Result<serde_json::Value, CliError> {
     let now_ms = match now {
         Some(text) => parse_instant(text)?,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0),
+        None => omnigraph_engine::now_ms(),
     };
     let report = engine.recover(graph, now_ms, dry_run).await?;
     serde_json::to_value(report).map_err(|e| CliError::Usage(e.to_string()))

@@ -31,5 +31,5 @@ pub use routes::{
     match_route, parse_query, percent_decode, percent_decode_with, FunctionKind, Method,
     PathParams, Route, RouteId, RouteMiss, ROUTES,
 };
-pub use service::{new_request_id, Request, Response, Service, ANONYMOUS_ACTOR};
+pub use service::{new_request_id, respond, Request, Response, Service, ANONYMOUS_ACTOR};
 pub use wire::*;

@@ -316,7 +316,9 @@ fn with_request_id(mut err: ApiError, request_id: &str) -> ApiError {
     err
 }
 
-fn respond(result: Result<Value, ApiError>, request_id: &str) -> Response {
+/// The response for a handler's result: JSON body, `x-request-id`, and for an error its
+/// status (with `retry-after` when retryable).
+pub fn respond(result: Result<Value, ApiError>, request_id: &str) -> Response {
     let mut headers = BTreeMap::new();
     headers.insert("content-type".to_string(), "application/json".to_string());
     headers.insert("x-request-id".to_string(), request_id.to_string());

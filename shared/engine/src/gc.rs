@@ -210,8 +210,15 @@ impl Engine {
             .map(|(_, h)| h.schema_hash.clone())
             .unwrap_or_default();
         for sidecar in self.sidecars(graph).await? {
+            // Named by the sidecar's own branch schema when the branch lives (as recovery
+            // reads it), else by any live schema (type ids are stable across versions).
+            let hash = heads_now
+                .iter()
+                .chain(heads.iter())
+                .find(|(b, _)| *b == sidecar.branch)
+                .map_or_else(|| fallback_hash.clone(), |(_, h)| h.schema_hash.clone());
             for (k, p) in sidecar.base_pins.iter().chain(sidecar.staged.iter()) {
-                pins.push((k.clone(), p.clone(), fallback_hash.clone()));
+                pins.push((k.clone(), p.clone(), hash.clone()));
             }
         }
         // Table key -> directory name, from every schema in the live set.
