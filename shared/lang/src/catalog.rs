@@ -34,6 +34,21 @@ impl TypeKind {
     }
 }
 
+/// The table key of a node type: `"node:Person"` (the one place the format is written).
+pub fn node_table_key(type_name: &str) -> String {
+    format!("node:{type_name}")
+}
+
+/// The table key of an edge type: `"edge:Knows"`.
+pub fn edge_table_key(type_name: &str) -> String {
+    format!("edge:{type_name}")
+}
+
+/// The type name of a node table key (`"node:Person"` → `"Person"`), if it is one.
+pub fn node_of_table_key(table_key: &str) -> Option<&str> {
+    table_key.strip_prefix("node:")
+}
+
 impl std::fmt::Display for TypeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -365,7 +380,11 @@ pub struct TypeDef {
 impl TypeDef {
     /// `"node:Person"` / `"edge:Knows"`.
     pub fn table_key(&self) -> String {
-        format!("{}:{}", self.kind, self.name)
+        match self.kind {
+            TypeKind::Node => node_table_key(&self.name),
+            TypeKind::Edge => edge_table_key(&self.name),
+            TypeKind::Interface => format!("interface:{}", self.name),
+        }
     }
 
     pub fn is_node(&self) -> bool {
