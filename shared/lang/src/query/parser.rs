@@ -3,10 +3,10 @@
 //! the next `query <name> (`.
 
 use super::ast::*;
-use crate::diagnostic::Diagnostic;
-use crate::lexer::{is_reserved, lex, lower_first, upper_first, Token, TokenKind};
-use crate::span::Span;
-use crate::value::{parse_date, parse_datetime};
+use crate::diagnostics::diagnostic::Diagnostic;
+use crate::diagnostics::span::Span;
+use crate::schema::value::{parse_date, parse_datetime};
+use crate::syntax::lexer::{is_reserved, lex, lower_first, upper_first, Token, TokenKind};
 
 /// Lexes and parses a `.gq` source text. Diagnostics are in source order.
 pub fn parse_query_file(src: &str) -> (QueryFile, Vec<Diagnostic>) {
@@ -20,7 +20,7 @@ pub fn parse_query_file(src: &str) -> (QueryFile, Vec<Diagnostic>) {
     p.eof = tokens
         .last()
         .map(|t| t.span)
-        .unwrap_or(Span::empty(crate::span::to_u32(src.len())));
+        .unwrap_or(Span::empty(crate::diagnostics::span::to_u32(src.len())));
     let file = p.file();
     diags.extend(p.diags);
     diags.sort_by_key(|d| (d.span.start, d.span.end));
@@ -774,7 +774,7 @@ impl<'t> Parser<'t> {
                                     tspan,
                                     format!(
                                         "invalid date {}: expected a calendar date `YYYY-MM-DD` in years 0001–9999",
-                                        crate::value::quote_truncated(&text)
+                                        crate::schema::value::quote_truncated(&text)
                                     ),
                                 ),
                             );
@@ -791,7 +791,7 @@ impl<'t> Parser<'t> {
                                     tspan,
                                     format!(
                                         "invalid datetime {}: expected RFC 3339 text such as `2024-01-05T10:00:00Z`",
-                                        crate::value::quote_truncated(&text)
+                                        crate::schema::value::quote_truncated(&text)
                                     ),
                                 ),
                             );

@@ -1,8 +1,8 @@
 //! A compact, owned index of the catalog for the query typechecker, JSONL validation and lint.
 //! Built once per call from a [`Catalog`]; the only place that reads catalog internals.
 
-use crate::catalog::Catalog;
-use crate::types::{Core, PropType, ScalarType};
+use crate::schema::catalog::Catalog;
+use crate::schema::types::{Core, PropType, ScalarType};
 use std::collections::BTreeMap;
 
 /// A numeric bound of `@range`.
@@ -23,7 +23,7 @@ impl Bound {
     pub fn text(self) -> String {
         match self {
             Bound::Int(i) => i.to_string(),
-            Bound::Float(f) => crate::value::f64_text(f),
+            Bound::Float(f) => crate::schema::value::f64_text(f),
         }
     }
 }

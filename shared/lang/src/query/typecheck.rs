@@ -1,4 +1,4 @@
-//! Typechecking of `.gq` queries (spec §4.2–4.12, §7.1) and lowering to [`crate::ir`].
+//! Typechecking of `.gq` queries (spec §4.2–4.12, §7.1) and lowering to [`crate::query::ir`].
 //!
 //! The checker resolves every name against the catalog, infers traversal directions, checks
 //! operators, nulls, aggregates, ranking placement, column names and mutation rules, and builds
@@ -6,13 +6,13 @@
 
 use super::ast::{self, *};
 use super::schema_view::{SchemaIndex, TypeInfo};
-use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::ir::{self, EntityKind, Operand, VarRef};
-use crate::lexer::lower_first;
-use crate::params::ParamDef;
-use crate::span::Span;
-use crate::types::{Core, PropType, ScalarType, MAX_VECTOR_DIM};
-use crate::value::{parse_blob, quote_truncated, Value};
+use crate::diagnostics::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostics::span::Span;
+use crate::query::ir::{self, EntityKind, Operand, VarRef};
+use crate::query::params::ParamDef;
+use crate::schema::types::{Core, PropType, ScalarType, MAX_VECTOR_DIM};
+use crate::schema::value::{parse_blob, quote_truncated, Value};
+use crate::syntax::lexer::lower_first;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -157,7 +157,7 @@ fn scalar(s: ScalarType) -> PropType {
 }
 
 fn core_text(c: &Core) -> String {
-    crate::params::type_text(c)
+    crate::query::params::type_text(c)
 }
 
 /// Can values of these two types be compared with `=`/`!=`/ordering (§4.6)?
@@ -189,15 +189,18 @@ fn literal_kind(l: &Literal) -> &'static str {
 fn literal_text(l: &Literal) -> String {
     match l {
         Literal::Int(i) => i.to_string(),
-        Literal::Float(f) => crate::value::f64_text(*f),
+        Literal::Float(f) => crate::schema::value::f64_text(*f),
         Literal::Str(s) => quote_truncated(s),
         Literal::Bool(b) => b.to_string(),
         Literal::Null => "null".into(),
-        Literal::Date(d) => format!("date(\"{}\")", crate::value::format_date(*d)),
-        Literal::DateTime(ms) => format!("datetime(\"{}\")", crate::value::format_datetime(*ms)),
+        Literal::Date(d) => format!("date(\"{}\")", crate::schema::value::format_date(*d)),
+        Literal::DateTime(ms) => format!(
+            "datetime(\"{}\")",
+            crate::schema::value::format_datetime(*ms)
+        ),
         Literal::List(items) => {
             let parts: Vec<String> = items.iter().map(literal_text).collect();
-            crate::value::truncate(&format!("[{}]", parts.join(", ")))
+            crate::schema::value::truncate(&format!("[{}]", parts.join(", ")))
         }
     }
 }
@@ -1702,7 +1705,7 @@ struct AssignOut {
 }
 
 fn upper_first_ascii(s: &str) -> String {
-    crate::lexer::upper_first(s)
+    crate::syntax::lexer::upper_first(s)
 }
 
 fn scan_pred_to_filter(var: VarRef, p: ir::ScanPredicate) -> ir::Predicate {

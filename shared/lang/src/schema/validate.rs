@@ -1,18 +1,18 @@
 //! Schema validation (§2.2–§2.8): resolves names, expands interfaces, lowers property types
 //! and interprets annotations and constraints, reporting E-S001…E-S018, W-S001 and W-S002.
-//! The result is the list of catalog parts that [`crate::catalog::Catalog`] assembles.
+//! The result is the list of catalog parts that [`crate::schema::catalog::Catalog`] assembles.
 
 use super::ast::{
     self, AnnArg, Annotation, Bounds, CoreExpr, Decl, DeclKind, Name, NumLit, TypeExpr,
 };
-use crate::catalog::{
+use crate::diagnostics::diagnostic::{did_you_mean_help, Diagnostic};
+use crate::diagnostics::span::Span;
+use crate::schema::catalog::{
     key_type_allowed, quote, Cardinality, CheckConstraint, Constraints, InterfaceDef,
     MetaAnnotation, Number, PropertyDef, RangeConstraint, TypeDef, TypeKind,
 };
-use crate::diagnostic::{did_you_mean_help, Diagnostic};
-use crate::lexer::is_reserved;
-use crate::span::Span;
-use crate::types::{Core, PropType, ScalarType, MAX_VECTOR_DIM};
+use crate::schema::types::{Core, PropType, ScalarType, MAX_VECTOR_DIM};
+use crate::syntax::lexer::is_reserved;
 use std::collections::{HashMap, HashSet};
 
 /// Validated catalog parts (type ids not yet assigned).

@@ -3,8 +3,8 @@
 //! type ids, table keys, the Arrow schema of every table, the canonical text (§3.1) and the
 //! schema hash. Serializable to JSON (`schemas/<hash>.ir.json`).
 
-use crate::diagnostic::Diagnostics;
-use crate::types::{Core, PropType, ScalarType};
+use crate::diagnostics::diagnostic::Diagnostics;
+use crate::schema::types::{Core, PropType, ScalarType};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
 use regex::Regex;
 use serde::{Deserialize, Serialize};

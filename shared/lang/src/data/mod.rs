@@ -8,13 +8,13 @@
 //! belong to the engine; it builds their messages with the `msg_*` functions below and wraps
 //! them with [`line_message`] when they come from an input line.
 
-use crate::catalog::Catalog;
-use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::ir::EntityKind;
-use crate::params::{coerce, describe_json, field_message};
+use crate::diagnostics::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostics::span::{to_u32, Span};
+use crate::query::ir::EntityKind;
+use crate::query::params::{coerce, describe_json, field_message};
 use crate::query::schema_view::{Bound, SchemaIndex, TypeInfo};
-use crate::span::{to_u32, Span};
-use crate::value::{quote_truncated, Value};
+use crate::schema::catalog::Catalog;
+use crate::schema::value::{quote_truncated, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -139,7 +139,7 @@ pub fn msg_unique(
 pub fn msg_endpoint_missing(node_type: &str, id: &str) -> String {
     format!(
         "{node_type} `{}` does not exist",
-        crate::value::truncate(id)
+        crate::schema::value::truncate(id)
     )
 }
 
@@ -191,7 +191,7 @@ pub fn help_orphan(edge_type: &str) -> String {
 pub fn msg_exists(type_name: &str, id: &str) -> String {
     format!(
         "{type_name} `{}` already exists",
-        crate::value::truncate(id)
+        crate::schema::value::truncate(id)
     )
 }
 
@@ -199,7 +199,7 @@ pub fn msg_exists(type_name: &str, id: &str) -> String {
 pub fn msg_duplicate(type_name: &str, id: &str, first_line: usize) -> String {
     format!(
         "{type_name} `{}` duplicates line {first_line}",
-        crate::value::truncate(id)
+        crate::schema::value::truncate(id)
     )
 }
 

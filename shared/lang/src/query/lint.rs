@@ -11,7 +11,7 @@
 //! W-L001 … W-L004 work on the syntax tree of every parsed query; W-L005 and W-L006 need types
 //! and are reported for queries that typecheck.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostics::diagnostic::Diagnostic;
 use crate::query::ast::*;
 use crate::query::schema_view::SchemaIndex;
 use crate::query::typecheck::TypedQuery;
@@ -234,7 +234,7 @@ fn cross_product(q: &Query, r: &ReadQuery, out: &mut Vec<Diagnostic>) {
     }
 }
 
-use crate::span::Span;
+use crate::diagnostics::span::Span;
 
 fn unassigned_properties(schema: &SchemaIndex, file: &QueryFile, out: &mut Vec<Diagnostic>) {
     // node type -> (first update's type-name span, assigned properties)

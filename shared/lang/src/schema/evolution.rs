@@ -2,11 +2,11 @@
 //! `@rename_from`), the ordered migration [`Plan`], the refusals E-M001…E-M007, and helpers for
 //! the apply-time validation that the engine reports as E-M008.
 
-use crate::catalog::{Cardinality, Catalog, InterfaceDef, PropertyDef, TypeDef, TypeKind};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostics::diagnostic::Diagnostic;
+use crate::diagnostics::span::Span;
 use crate::schema::ast::{Decl, Schema};
-use crate::span::Span;
-use crate::types::Core;
+use crate::schema::catalog::{Cardinality, Catalog, InterfaceDef, PropertyDef, TypeDef, TypeKind};
+use crate::schema::types::Core;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -140,7 +140,7 @@ impl Plan {
                     code,
                     reason,
                 } => {
-                    let code = crate::codes::lookup(code).map_or("E-M004", |c| c.code);
+                    let code = crate::diagnostics::codes::lookup(code).map_or("E-M004", |c| c.code);
                     Some(Diagnostic::new(
                         code,
                         locate(&ast, entity, code),
@@ -490,7 +490,7 @@ fn plan_types(
 }
 
 /// True if `from` → `to` is an allowed relaxation: `T` → `T?`, or enum widening.
-fn relaxes(from: &crate::types::PropType, to: &crate::types::PropType) -> bool {
+fn relaxes(from: &crate::schema::types::PropType, to: &crate::schema::types::PropType) -> bool {
     if from.nullable && !to.nullable {
         return false;
     }
@@ -662,7 +662,7 @@ fn plan_type(
             format!(
                 "@check({}, {})",
                 ren(&c.property),
-                crate::catalog::quote(&c.pattern)
+                crate::schema::catalog::quote(&c.pattern)
             )
         })
         .collect();

@@ -7,8 +7,8 @@
 //! to that mode after the tokens `enum` `(` and yields [`TokenKind::EnumWord`] until `)`.
 //! Plain [`lex`] (used for queries) never produces `EnumWord`.
 
-use crate::diagnostic::Diagnostic;
-use crate::span::{to_u32, Span};
+use crate::diagnostics::diagnostic::Diagnostic;
+use crate::diagnostics::span::{to_u32, Span};
 
 /// The kind (and payload) of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -62,7 +62,10 @@ impl TokenKind {
             TokenKind::Int(s) => format!("integer `{s}`"),
             TokenKind::Float(s) => format!("number `{s}`"),
             TokenKind::Str(s) => {
-                format!("string \"{}\"", crate::diagnostic::truncate_value(s))
+                format!(
+                    "string \"{}\"",
+                    crate::diagnostics::diagnostic::truncate_value(s)
+                )
             }
             TokenKind::EnumWord(s) => format!("enum value `{s}`"),
             TokenKind::Eof => "end of input".to_string(),
@@ -471,7 +474,7 @@ impl Lexer<'_> {
                     self.pos,
                     format!(
                         "number `{}` is out of range",
-                        crate::diagnostic::truncate_value(&text)
+                        crate::diagnostics::diagnostic::truncate_value(&text)
                     ),
                 ),
             }
@@ -489,7 +492,7 @@ impl Lexer<'_> {
                     self.pos,
                     format!(
                         "integer `{}` does not fit in 64 bits",
-                        crate::diagnostic::truncate_value(&text)
+                        crate::diagnostics::diagnostic::truncate_value(&text)
                     ),
                 );
             }

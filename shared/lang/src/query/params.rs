@@ -9,10 +9,10 @@
 //!   returns the bound values by name (without `$`), with missing nullable parameters bound to
 //!   [`Value::Null`].
 
-use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::span::Span;
-use crate::types::{Core, PropType, ScalarType};
-use crate::value::{
+use crate::diagnostics::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostics::span::Span;
+use crate::schema::types::{Core, PropType, ScalarType};
+use crate::schema::value::{
     parse_blob, parse_date, parse_datetime, quote_truncated, truncate, DateError, Value,
     MAX_DATETIME_MS, MAX_DATE_DAYS, MIN_DATETIME_MS, MIN_DATE_DAYS,
 };

@@ -2,8 +2,8 @@
 //! source-ordered [`Diagnostics`] collection, its JSON and terminal renderings, and the
 //! "did you mean" helper used for unknown names.
 
-use crate::codes;
-use crate::span::{SourceText, Span};
+use crate::diagnostics::codes;
+use crate::diagnostics::span::{SourceText, Span};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 

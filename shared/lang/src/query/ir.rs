@@ -4,7 +4,7 @@
 //! `lower`). Everything here is already validated against the catalog: type names exist,
 //! properties exist and have the recorded types, directions are inferred, column names are
 //! final. Parameters stay **symbolic** ([`Operand::Param`]); bind them per execution with
-//! [`crate::params::bind_params`] (using [`Plan::params`]) and substitute. `now()` is
+//! [`crate::query::params::bind_params`] (using [`Plan::params`]) and substitute. `now()` is
 //! [`Operand::Now`]: evaluate it **once per execution** (UTC, ms) and use the same value
 //! everywhere, in every statement.
 //!
@@ -62,12 +62,12 @@
 //! statement runs. Assigned values are [`Operand`]s with the target [`PropType`]: convert
 //! parameter values at run time (integer → other integer with range check E-V004, integer →
 //! float, `String` → enum with membership check E-D006, `String` → `Blob` via
-//! [`crate::value::parse_blob`]). Literals are already converted to the target type.
+//! [`crate::schema::value::parse_blob`]). Literals are already converted to the target type.
 
+use crate::diagnostics::span::Span;
 use crate::query::ast::{AggFunc, CmpOp};
-use crate::span::Span;
-use crate::types::PropType;
-use crate::value::Value;
+use crate::schema::types::PropType;
+use crate::schema::value::Value;
 use serde::Serialize;
 
 /// Index into [`ReadPlan::vars`].
@@ -90,7 +90,7 @@ impl Plan {
         }
     }
 
-    pub fn params(&self) -> &[crate::params::ParamDef] {
+    pub fn params(&self) -> &[crate::query::params::ParamDef] {
         match self {
             Plan::Read(r) => &r.params,
             Plan::Mutation(m) => &m.params,
@@ -122,7 +122,7 @@ pub struct VarDef {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadPlan {
     pub name: String,
-    pub params: Vec<crate::params::ParamDef>,
+    pub params: Vec<crate::query::params::ParamDef>,
     pub vars: Vec<VarDef>,
     pub pattern: Pattern,
     pub projections: Vec<Projection>,
@@ -390,7 +390,7 @@ pub enum TieBreak {
 #[derive(Debug, Clone, Serialize)]
 pub struct MutationPlan {
     pub name: String,
-    pub params: Vec<crate::params::ParamDef>,
+    pub params: Vec<crate::query::params::ParamDef>,
     pub statements: Vec<Statement>,
 }
 
@@ -428,7 +428,7 @@ pub enum Condition {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Statement {
     /// Insert (upsert by id) one row. For nodes: `key` is the `@key` property (the id is its
-    /// canonical text, [`crate::value::Value::canonical_key_text`]); `id` is an explicit id for
+    /// canonical text, [`crate::schema::value::Value::canonical_key_text`]); `id` is an explicit id for
     /// keyless types (else generate a ULID). For edges: `from`/`to` are node ids — literals are
     /// already canonical text; a parameter may be a `String` or a value of the endpoint node
     /// type's key type, which the executor converts to canonical text; `id` is optional.
