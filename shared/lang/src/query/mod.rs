@@ -7,6 +7,7 @@ pub mod ast;
 pub(crate) mod catalog_adapter;
 pub mod ir;
 pub mod lint;
+pub mod lowering;
 pub mod params;
 pub mod parser;
 pub mod schema_view;
@@ -31,6 +32,6 @@ pub fn check_file(schema: &Catalog, gq_src: &str) -> (Vec<TypedQuery>, Vec<Diagn
 }
 
 /// The executor's plan for a typechecked query.
-pub fn lower(q: &TypedQuery) -> crate::query::ir::Plan {
+pub fn lower(q: &TypedQuery) -> ir::Plan {
     q.plan.clone()
 }
