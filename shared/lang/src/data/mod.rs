@@ -25,7 +25,7 @@ use crate::schema::value::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Maximum id length in bytes (§2.4).
+/// Maximum id length in bytes (docs/reference/schema.md, "Ids and keys").
 pub const MAX_ID_BYTES: usize = 1024;
 
 /// A validated JSONL record.

@@ -1,5 +1,5 @@
-//! The catalog of every stable diagnostic code (§8.2): its severity and a one-line meaning.
-//! Codes are never reused and a code's severity never changes.
+//! The catalog of every stable diagnostic code (docs/reference/diagnostics.md, "Codes"): its
+//! severity and a one-line meaning. Codes are never reused and a code's severity never changes.
 
 use crate::diagnostics::diagnostic::Severity;
 

@@ -1,4 +1,5 @@
-//! Query lint (W-L001 … W-L006, spec §8.2). Warnings never block execution.
+//! Query lint (W-L001 … W-L006, docs/reference/diagnostics.md, "Codes"). Warnings never block
+//! execution.
 //!
 //! * W-L001 — a nullable, non-key, non-`@embed` property of a node type that has `update`
 //!   statements in the file is assigned by none of them (reported at the first such update).

@@ -1,4 +1,7 @@
-//! The `.gq` query language: syntax tree, parser and typechecker (spec §4).
+//! The `.gq` query language (docs/reference/queries.md): the syntax tree ([`ast`]), the
+//! [`parser`], the catalog view the checks use ([`schema_view`]), the [`typecheck`]er, the
+//! plan-assembly steps of [`lowering`], the plan itself ([`ir`]), parameter values
+//! ([`params`]) and [`lint`].
 //!
 //! Entry points: [`check_file`] (parse + typecheck + lint a whole file against a catalog) and
 //! [`lower`] (a typed query → its [`crate::query::ir::Plan`]).

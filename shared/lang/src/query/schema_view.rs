@@ -1,7 +1,7 @@
 //! A compact, owned index of the catalog for the query typechecker, JSONL validation and lint.
 //! Built once per call from a [`Catalog`]; the only place that reads catalog internals.
 
-use crate::schema::catalog::Catalog;
+use crate::schema::catalog::{edge_table_key, node_table_key, Catalog};
 use crate::schema::types::{Core, PropType, ScalarType};
 use std::collections::BTreeMap;
 
@@ -71,9 +71,9 @@ impl TypeInfo {
 
     pub fn table_key(&self) -> String {
         if self.is_edge {
-            format!("edge:{}", self.name)
+            edge_table_key(&self.name)
         } else {
-            format!("node:{}", self.name)
+            node_table_key(&self.name)
         }
     }
 

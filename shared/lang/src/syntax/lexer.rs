@@ -1,5 +1,6 @@
-//! The lexer shared by `.pg` and `.gq` (§1): tokens with byte spans, string unescaping,
-//! number validation and lexical diagnostics (E-P001, E-P003, E-P004, E-P005, E-P007).
+//! The lexer shared by `.pg` and `.gq` (docs/reference/schema.md, "Lexical rules"): tokens with
+//! byte spans, string unescaping, number validation and lexical diagnostics (E-P001, E-P003,
+//! E-P004, E-P005, E-P007).
 //!
 //! Keywords are contextual, so the lexer never classifies them: `match`, `true`, `null`,
 //! `node` … are [`TokenKind::Ident`]. Inside `enum( … )` the schema parser needs raw
@@ -139,12 +140,13 @@ pub struct LexOptions {
     pub enum_words: bool,
 }
 
-/// Words that may not be used as names (§1, E-P008 / E-S017).
+/// Words that may not be used as names (docs/reference/schema.md, "Lexical rules"; E-P008 /
+/// E-S017).
 pub const RESERVED_WORDS: &[&str] = &[
     "and", "as", "asc", "contains", "desc", "false", "is", "not", "null", "true",
 ];
 
-/// True for the reserved words of §1.
+/// True for the reserved words (docs/reference/schema.md, "Lexical rules").
 pub fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS.contains(&word)
 }

@@ -120,8 +120,8 @@ impl<'a, 'd> Checker<'a, 'd> {
         }
     }
 
-    /// Checks operand compatibility (§4.6) and converts literal operands to the other side's
-    /// type. Returns the lowered operands.
+    /// Checks operand compatibility (docs/reference/queries.md, "Filters and nulls") and converts
+    /// literal operands to the other side's type. Returns the lowered operands.
     fn check_cmp(
         &mut self,
         l: &TExpr,

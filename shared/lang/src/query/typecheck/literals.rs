@@ -16,7 +16,8 @@ pub(super) fn core_text(c: &Core) -> String {
     crate::query::params::type_text(c)
 }
 
-/// Can values of these two types be compared with `=`/`!=`/ordering (§4.6)?
+/// Can values of these two types be compared with `=`/`!=`/ordering (docs/reference/queries.md,
+/// "Filters and nulls")?
 pub(super) fn comparable(a: &Core, b: &Core) -> bool {
     use Core::*;
     match (a, b) {
@@ -151,9 +152,9 @@ fn int_to(i: i128, s: ScalarType) -> Result<Value, LitErr> {
     v.ok_or_else(|| LitErr::Invalid(format!("integer literal `{i}` is out of range for {s}")))
 }
 
-/// Converts a literal to exactly the given core type (assignment rules of §4.12; also used for
-/// binding and comparison operands, where `numeric_loose` lets a float literal meet an
-/// integer type by mathematical value).
+/// Converts a literal to exactly the given core type (the assignment rules of
+/// docs/reference/queries.md, "Mutations"; also used for binding and comparison operands, where
+/// `numeric_loose` lets a float literal meet an integer type by mathematical value).
 pub(super) fn convert_literal(
     l: &Literal,
     core: &Core,
@@ -235,7 +236,8 @@ pub(super) fn convert_literal(
     }
 }
 
-/// May a value of type `from` be assigned to a property of type `to` (§4.12)?
+/// May a value of type `from` be assigned to a property of type `to` (docs/reference/queries.md,
+/// "Mutations")?
 pub(super) fn assignable(from: &Core, to: &Core) -> bool {
     use Core::*;
     match (from, to) {

@@ -42,7 +42,7 @@ pub struct TypedQuery {
     pub params: Vec<ParamDef>,
     pub description: Option<String>,
     pub instruction: Option<String>,
-    /// Result column names (§7.1); empty for mutations.
+    /// Result column names (docs/reference/data.md, "Read results"); empty for mutations.
     pub columns: Vec<String>,
     pub is_mutation: bool,
     pub ast: Query,

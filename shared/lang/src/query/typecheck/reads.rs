@@ -245,7 +245,7 @@ impl<'a, 'd> Checker<'a, 'd> {
     }
 }
 
-/// Column name of an un-aliased return item (§7.1).
+/// Column name of an un-aliased return item (docs/reference/data.md, "Read results").
 pub fn column_name(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Prop { var, prop } => format!("{}.{}", var.name, prop.name),

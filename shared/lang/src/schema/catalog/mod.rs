@@ -241,9 +241,9 @@ impl Catalog {
         self.by_table_key(table_key).map(TypeDef::arrow_schema)
     }
 
-    /// Canonical form (§3.1): interfaces, nodes, edges, each sorted by name; properties,
-    /// constraint arguments, enum values and annotations sorted; `@card` always explicit.
-    /// `@rename_from` directives and type ids are not part of it.
+    /// Canonical form (docs/reference/schema.md, "Canonical form"): interfaces, nodes, edges, each
+    /// sorted by name; properties, constraint arguments, enum values and annotations sorted;
+    /// `@card` always explicit. `@rename_from` directives and type ids are not part of it.
     pub fn canonical_text(&self) -> String {
         let mut out = String::new();
         for i in &self.interfaces {

@@ -32,7 +32,8 @@ impl From<Cardinality> for CardBounds {
     }
 }
 
-/// One migration step (§3.3), serialized with a snake_case `kind`.
+/// One migration step (docs/reference/schema.md, "Plan steps"), serialized with a snake_case
+/// `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
@@ -170,7 +171,8 @@ impl Plan {
     }
 }
 
-/// True if applying `step` must validate existing data first (§3.3).
+/// True if applying `step` must validate existing data first (docs/reference/schema.md, "Plan
+/// steps").
 pub fn step_needs_validation(step: &Step) -> bool {
     match step {
         Step::AddConstraint { constraint, .. } => {

@@ -15,7 +15,7 @@ pub(super) fn unsupported(entity: String, code: &str, reason: String) -> Step {
     }
 }
 
-/// Plans the migration from `accepted` to `desired` (§3.2–§3.4).
+/// Plans the migration from `accepted` to `desired` (docs/reference/schema.md, "Schema evolution").
 pub fn plan(accepted: &Catalog, desired: &Catalog) -> Plan {
     let mut steps: Vec<Step> = Vec::new();
 

@@ -255,7 +255,7 @@ impl Validator {
         for a in body {
             self.body_constraint(d, a, &mut items);
         }
-        // embed rules (§2.6)
+        // embed rules (docs/reference/schema.md, "Annotations")
         for (target, src, span) in &embeds {
             let owner = format!("{tname}.{target}");
             let tprop = props.iter().find(|p| &p.name == target);
