@@ -1,5 +1,6 @@
-//! Acceptance tests for the query language: every query of the worked examples (§9) parses,
-//! typechecks and lowers; every error case named there yields its code at its place.
+//! Acceptance tests for the query language: every query of the worked examples (over the
+//! schemas in `tests/fixtures`) parses, typechecks and lowers; every error case named there
+//! yields its code at its place.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -510,7 +511,7 @@ fn json_plan_is_serializable() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSONL (§6.1, §6.3 step 1)
+// JSONL (docs/reference/data.md, "Records" and the first step of "Validation order")
 
 const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
 {"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}

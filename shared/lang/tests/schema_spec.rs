@@ -1,6 +1,7 @@
-//! Acceptance tests for the schema language: the worked examples of the language reference
-//! (§9) compile to the expected catalogs and Arrow schemas, and schema errors carry the
-//! documented codes at the documented positions.
+//! Acceptance tests for the schema language: the worked example schemas (A, B and C, in
+//! `tests/fixtures`) compile to the expected catalogs and Arrow schemas, and schema errors
+//! carry the documented codes (docs/reference/diagnostics.md, "Codes") at the documented
+//! positions.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

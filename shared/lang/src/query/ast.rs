@@ -1,7 +1,7 @@
-//! Syntax tree of `.gq` query files (spec §4.1). Every node carries the [`Span`] of the
-//! source text it was parsed from.
+//! Syntax tree of `.gq` query files (docs/reference/queries.md). Every node carries the [`Span`] of
+//! the source text it was parsed from.
 
-use crate::span::Span;
+use crate::diagnostics::span::Span;
 use serde::Serialize;
 
 /// A whole `.gq` file.

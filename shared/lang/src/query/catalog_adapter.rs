@@ -1,7 +1,7 @@
 //! Builds the query-side [`SchemaIndex`] from a [`Catalog`].
 
 use super::schema_view::{Bound, CheckInfo, PropInfo, RangeInfo, SchemaIndex, TypeInfo};
-use crate::catalog::{Catalog, Number, TypeDef};
+use crate::schema::catalog::{Catalog, Number, TypeDef};
 
 fn bound(n: Number) -> Bound {
     match n.as_i128() {

@@ -1,8 +1,8 @@
 //! A compact, owned index of the catalog for the query typechecker, JSONL validation and lint.
 //! Built once per call from a [`Catalog`]; the only place that reads catalog internals.
 
-use crate::catalog::Catalog;
-use crate::types::{Core, PropType, ScalarType};
+use crate::schema::catalog::{edge_table_key, node_table_key, Catalog};
+use crate::schema::types::{Core, PropType, ScalarType};
 use std::collections::BTreeMap;
 
 /// A numeric bound of `@range`.
@@ -23,7 +23,7 @@ impl Bound {
     pub fn text(self) -> String {
         match self {
             Bound::Int(i) => i.to_string(),
-            Bound::Float(f) => crate::value::f64_text(f),
+            Bound::Float(f) => crate::schema::value::f64_text(f),
         }
     }
 }
@@ -71,9 +71,9 @@ impl TypeInfo {
 
     pub fn table_key(&self) -> String {
         if self.is_edge {
-            format!("edge:{}", self.name)
+            edge_table_key(&self.name)
         } else {
-            format!("node:{}", self.name)
+            node_table_key(&self.name)
         }
     }
 

@@ -1,7 +1,7 @@
 //! The `.pg` syntax tree. Every node carries the span of its source text. Annotations and
 //! constraints are kept in a generic form here; their meaning is checked in `validate`.
 
-use crate::span::Span;
+use crate::diagnostics::span::Span;
 
 /// A name as written, with its span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub struct TypeExpr {
 /// The core of a written type (list elements are parsed generally and checked later).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CoreExpr {
-    Scalar(crate::types::ScalarType),
+    Scalar(crate::schema::types::ScalarType),
     List(Box<TypeExpr>),
     /// `Vector(n)`: the raw integer text and its span
     Vector {

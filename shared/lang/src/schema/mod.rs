@@ -1,8 +1,13 @@
-//! The schema language (`.pg`, §2): syntax tree, parser and validation. The validated result
-//! is turned into a [`crate::catalog::Catalog`].
+//! The schema language (`.pg`): scalar [`types`] and their [`value`]s, the syntax tree
+//! ([`ast`]), the [`parser`], [`validate`], the validated and interface-expanded
+//! [`catalog`], and the [`evolution`] planner that compares two catalogs.
 
 pub mod ast;
+pub mod catalog;
+pub mod evolution;
 pub mod parser;
+pub mod types;
 pub mod validate;
+pub mod value;
 
 pub use parser::parse_schema;

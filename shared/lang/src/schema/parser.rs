@@ -2,10 +2,12 @@
 //! the lexer's codes) and recovering at the next property or declaration.
 
 use super::ast::*;
-use crate::cursor::{Abort, Cursor, PResult};
-use crate::diagnostic::{did_you_mean_help, Diagnostic};
-use crate::lexer::{is_reserved, lex_with, lower_first, upper_first, LexOptions, TokenKind};
-use crate::types::ScalarType;
+use crate::diagnostics::diagnostic::{did_you_mean_help, Diagnostic};
+use crate::schema::types::ScalarType;
+use crate::syntax::cursor::{Abort, Cursor, PResult};
+use crate::syntax::lexer::{
+    is_reserved, lex_with, lower_first, upper_first, LexOptions, TokenKind,
+};
 
 /// Parses a schema source. Always returns a (possibly partial) tree plus every syntax
 /// diagnostic in source order.

@@ -1,9 +1,9 @@
 //! A token cursor shared by the schema and query parsers: peek/bump/expect with E-P002
 //! "expected X, found Y" diagnostics and skipping to a recovery point.
 
-use crate::diagnostic::Diagnostic;
-use crate::lexer::{Token, TokenKind};
-use crate::span::Span;
+use crate::diagnostics::diagnostic::Diagnostic;
+use crate::diagnostics::span::Span;
+use crate::syntax::lexer::{Token, TokenKind};
 
 /// Marker returned when a parse function has already reported a diagnostic and the caller
 /// should recover.
@@ -239,7 +239,7 @@ impl<'t> Cursor<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lexer::lex;
+    use crate::syntax::lexer::lex;
 
     #[test]
     fn expect_and_errors() {

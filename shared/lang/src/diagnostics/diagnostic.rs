@@ -1,9 +1,9 @@
-//! Diagnostics (§8.1): the [`Diagnostic`] value with a stable code and a span, the
-//! source-ordered [`Diagnostics`] collection, its JSON and terminal renderings, and the
-//! "did you mean" helper used for unknown names.
+//! Diagnostics (docs/reference/diagnostics.md, "Diagnostic shape"): the [`Diagnostic`] value with a
+//! stable code and a span, the source-ordered [`Diagnostics`] collection, its JSON and terminal
+//! renderings, and the "did you mean" helper used for unknown names.
 
-use crate::codes;
-use crate::span::{SourceText, Span};
+use crate::diagnostics::codes;
+use crate::diagnostics::span::{SourceText, Span};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -79,7 +79,7 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The §8.1 JSON object for this diagnostic.
+    /// The JSON object for this diagnostic (docs/reference/diagnostics.md, "Diagnostic shape").
     pub fn to_json(&self, src: &SourceText<'_>) -> JsonDiagnostic {
         let start = src.line_col(self.span.start);
         let end = src.line_col(self.span.end);
@@ -96,7 +96,8 @@ impl Diagnostic {
         }
     }
 
-    /// Terminal rendering (§8.1), ending with a newline.
+    /// Terminal rendering (docs/reference/diagnostics.md, "Diagnostic shape"), ending with a
+    /// newline.
     pub fn render(&self, src: &SourceText<'_>) -> String {
         let start = src.line_col(self.span.start);
         let end = src.line_col(self.span.end);
@@ -129,7 +130,8 @@ impl Diagnostic {
     }
 }
 
-/// The JSON shape of a diagnostic (§8.1). `help` is omitted when absent.
+/// The JSON shape of a diagnostic (docs/reference/diagnostics.md, "Diagnostic shape"). `help` is
+/// omitted when absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonDiagnostic {
     pub code: String,
@@ -204,7 +206,8 @@ impl Diagnostics {
         &self.items
     }
 
-    /// JSON array of §8.1 objects, in source order.
+    /// JSON array of diagnostic objects, in source order (docs/reference/diagnostics.md,
+    /// "Diagnostic shape").
     pub fn to_json(&self, src: &SourceText<'_>) -> Vec<JsonDiagnostic> {
         let mut sorted = self.clone();
         sorted.sort();
@@ -300,7 +303,8 @@ where
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
-/// Truncates a displayed value to 80 characters (§8.1), appending `…` when cut.
+/// Truncates a displayed value to 80 characters (docs/reference/diagnostics.md, "Diagnostic
+/// shape"), appending `…` when cut.
 pub fn truncate_value(s: &str) -> String {
     if s.chars().count() <= 80 {
         s.to_string()

@@ -1,5 +1,5 @@
-//! Strict JSON → typed value coercion (spec §5), shared by query parameters and JSONL
-//! property values, and parameter binding (E-V001 … E-V009).
+//! Strict JSON → typed value coercion (docs/reference/queries.md, "Parameter values"), shared by
+//! query parameters and JSONL property values, and parameter binding (E-V001 … E-V009).
 //!
 //! * [`coerce`] converts one non-null JSON value to a [`Value`] of a [`PropType`]'s core
 //!   shape, or returns a [`CoerceError`] holding the code and the message *detail*
@@ -9,10 +9,10 @@
 //!   returns the bound values by name (without `$`), with missing nullable parameters bound to
 //!   [`Value::Null`].
 
-use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::span::Span;
-use crate::types::{Core, PropType, ScalarType};
-use crate::value::{
+use crate::diagnostics::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostics::span::Span;
+use crate::schema::types::{Core, PropType, ScalarType};
+use crate::schema::value::{
     parse_blob, parse_date, parse_datetime, quote_truncated, truncate, DateError, Value,
     MAX_DATETIME_MS, MAX_DATE_DAYS, MIN_DATETIME_MS, MIN_DATE_DAYS,
 };
@@ -81,8 +81,9 @@ fn wrong_type(core: &Core, v: &serde_json::Value) -> CoerceError {
     )
 }
 
-/// Converts a JSON value to a typed value of shape `core` (§5). JSON `null` is rejected
-/// with E-V003 here; callers decide what null means (E-V002, E-D005 or a null value).
+/// Converts a JSON value to a typed value of shape `core` (docs/reference/queries.md, "Parameter
+/// values"). JSON `null` is rejected with E-V003 here; callers decide what null means (E-V002,
+/// E-D005 or a null value).
 pub fn coerce(v: &serde_json::Value, core: &Core) -> Result<Value, CoerceError> {
     use serde_json::Value as J;
     match core {
@@ -361,8 +362,9 @@ pub struct ParamDef {
 /// Bound parameter values by name (without `$`).
 pub type Params = BTreeMap<String, Value>;
 
-/// Checks a parameter object (§5) against declarations. `anchor` is where errors not tied to
-/// one declaration point (the query name). All errors are reported.
+/// Checks a parameter object (docs/reference/queries.md, "Parameter values") against declarations.
+/// `anchor` is where errors not tied to one declaration point (the query name). All errors are
+/// reported.
 pub fn bind_params(
     decls: &[ParamDef],
     anchor: Span,

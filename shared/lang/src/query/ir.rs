@@ -4,7 +4,7 @@
 //! `lower`). Everything here is already validated against the catalog: type names exist,
 //! properties exist and have the recorded types, directions are inferred, column names are
 //! final. Parameters stay **symbolic** ([`Operand::Param`]); bind them per execution with
-//! [`crate::params::bind_params`] (using [`Plan::params`]) and substitute. `now()` is
+//! [`crate::query::params::bind_params`] (using [`Plan::params`]) and substitute. `now()` is
 //! [`Operand::Now`]: evaluate it **once per execution** (UTC, ms) and use the same value
 //! everywhere, in every statement.
 //!
@@ -21,32 +21,32 @@
 //!     [`ScanPredicate`] (property = value, comparisons, list contains, `is [not] null`, text
 //!     predicates, `id` lookups via `prop == "id"`). These only involve that one variable and
 //!     constants/params, so they can be pushed into the scan.
-//!   - `expansions`: [`Expand`] relates `from` and `to` through edge table `edge_table`.
-//!     `direction = Out`: `from` is the edge's source (`src`) and `to` its target;
-//!     `In`: `from` is the target and `to` the source (reverse reading, §4.5). Hop
-//!     semantics (§4.5), with `s` the source-side variable's node: the pair (s, d) holds iff
-//!     `d ≠ s` and `min_hops ≤ shortest-path-length(s → d) ≤ max_hops` following edges in
-//!     `direction`, or `d = s`, `min_hops = 1` and `s` has a self-loop. Each (from, to) pair
-//!     appears **at most once**, for every hop range including `{1,1}` (parallel edges and
-//!     multiple paths collapse) — unless `edge_var` is set: then one row per matching edge
-//!     (hops are always `{1,1}` then).
-//!     `to = None` is the anonymous endpoint `$_`: an existence test ("`from` has at least one
-//!     such edge"), never multiplying rows.
+//!   - `expansions`: [`Expand`] relates `from` and `to` through edge table `edge_table`. `direction
+//!     = Out`: `from` is the edge's source (`src`) and `to` its target; `In`: `from` is the target
+//!     and `to` the source (reverse reading, docs/reference/queries.md, "Traversals"). Hop
+//!     semantics (docs/reference/queries.md, "Traversals"), with `s` the source-side variable's
+//!     node: the pair (s, d) holds iff `d ≠ s` and `min_hops ≤ shortest-path-length(s → d) ≤
+//!     max_hops` following edges in `direction`, or `d = s`, `min_hops = 1` and `s` has a
+//!     self-loop. Each (from, to) pair appears **at most once**, for every hop range including
+//!     `{1,1}` (parallel edges and multiple paths collapse) — unless `edge_var` is set: then one
+//!     row per matching edge (hops are always `{1,1}` then). `to = None` is the anonymous endpoint
+//!     `$_`: an existence test ("`from` has at least one such edge"), never multiplying rows.
 //!   - `filters`: [`Predicate`]s over several variables or otherwise not pushable; evaluated on
 //!     complete assignments.
 //!   - `anti_joins`: [`AntiJoin`] — the assignment is kept iff the sub-pattern (with the outer
 //!     variables fixed to their current values) has **no** solution. Its `local_vars` are
 //!     listed in `AntiJoin::vars` and referenced by [`VarRef::Local`] inside; outer variables
 //!     are referenced by [`VarRef::Outer`]. Anti-joins nest.
-//! * `projections` — output columns in order, with final names (§7.1).
+//! * `projections` — output columns in order, with final names (docs/reference/data.md, "Read
+//!   results").
 //! * `aggregate` — `Some` for aggregate queries: `group_keys` are indices into `projections`
 //!   (each a `$v` / `$v.prop` expression); every other projection is an [`Expr::Agg`]. One output
 //!   row per distinct key tuple (null equals null); with no keys exactly one row, even for
 //!   empty input.
-//! * `ranking` — a ranking function that is the **first** order item (§4.8): sort best-first
-//!   (`nearest` ascending distance, `bm25`/`rrf` descending score) and keep only rankable rows
-//!   (`nearest`: non-null vector; `bm25`: score > 0; `rrf`: union of its two lists each cut to
-//!   `limit`).
+//! * `ranking` — a ranking function that is the **first** order item (docs/reference/queries.md,
+//!   "Text search and vector ranking"): sort best-first (`nearest` ascending distance, `bm25`/`rrf`
+//!   descending score) and keep only rankable rows (`nearest`: non-null vector; `bm25`: score > 0;
+//!   `rrf`: union of its two lists each cut to `limit`).
 //! * `order` — remaining order keys after the ranking (or all of them). Nulls are the smallest
 //!   value: first ascending, last descending.
 //! * `tie_break` — the final deterministic key: ascending by the ids of these variables (byte
@@ -62,12 +62,12 @@
 //! statement runs. Assigned values are [`Operand`]s with the target [`PropType`]: convert
 //! parameter values at run time (integer → other integer with range check E-V004, integer →
 //! float, `String` → enum with membership check E-D006, `String` → `Blob` via
-//! [`crate::value::parse_blob`]). Literals are already converted to the target type.
+//! [`crate::schema::value::parse_blob`]). Literals are already converted to the target type.
 
+use crate::diagnostics::span::Span;
 use crate::query::ast::{AggFunc, CmpOp};
-use crate::span::Span;
-use crate::types::PropType;
-use crate::value::Value;
+use crate::schema::types::PropType;
+use crate::schema::value::Value;
 use serde::Serialize;
 
 /// Index into [`ReadPlan::vars`].
@@ -90,7 +90,7 @@ impl Plan {
         }
     }
 
-    pub fn params(&self) -> &[crate::params::ParamDef] {
+    pub fn params(&self) -> &[crate::query::params::ParamDef] {
         match self {
             Plan::Read(r) => &r.params,
             Plan::Mutation(m) => &m.params,
@@ -122,7 +122,7 @@ pub struct VarDef {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadPlan {
     pub name: String,
-    pub params: Vec<crate::params::ParamDef>,
+    pub params: Vec<crate::query::params::ParamDef>,
     pub vars: Vec<VarDef>,
     pub pattern: Pattern,
     pub projections: Vec<Projection>,
@@ -266,9 +266,10 @@ pub enum Operand {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Predicate {
-    /// `lhs op rhs` with §4.6 semantics: numerics compare by mathematical value (in `f64` if a
-    /// float is involved); strings/enums by Unicode scalar values; `false < true`; any null
-    /// operand makes it false; `contains` is list membership or substring.
+    /// `lhs op rhs` with the semantics of docs/reference/queries.md, "Filters and nulls": numerics
+    /// compare by mathematical value (in `f64` if a float is involved); strings/enums by Unicode
+    /// scalar values; `false < true`; any null operand makes it false; `contains` is list
+    /// membership or substring.
     Compare {
         lhs: Expr,
         op: CmpOp,
@@ -390,7 +391,7 @@ pub enum TieBreak {
 #[derive(Debug, Clone, Serialize)]
 pub struct MutationPlan {
     pub name: String,
-    pub params: Vec<crate::params::ParamDef>,
+    pub params: Vec<crate::query::params::ParamDef>,
     pub statements: Vec<Statement>,
 }
 
@@ -408,9 +409,10 @@ pub struct Assignment {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
-    /// `prop op value` (`prop` may be `id`, and on edges `from` / `to`, compared with node ids
-    /// as strings — a key-typed parameter is converted to canonical text first). Literal values
-    /// are already converted to `prop_type`; parameters compare by §4.6 rules.
+    /// `prop op value` (`prop` may be `id`, and on edges `from` / `to`, compared with node ids as
+    /// strings — a key-typed parameter is converted to canonical text first). Literal values are
+    /// already converted to `prop_type`; parameters compare by the rules of
+    /// docs/reference/queries.md, "Filters and nulls".
     Compare {
         prop: String,
         prop_type: PropType,
@@ -428,11 +430,11 @@ pub enum Condition {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Statement {
     /// Insert (upsert by id) one row. For nodes: `key` is the `@key` property (the id is its
-    /// canonical text, [`crate::value::Value::canonical_key_text`]); `id` is an explicit id for
-    /// keyless types (else generate a ULID). For edges: `from`/`to` are node ids — literals are
-    /// already canonical text; a parameter may be a `String` or a value of the endpoint node
-    /// type's key type, which the executor converts to canonical text; `id` is optional.
-    /// Unassigned nullable properties become null (an existing row with that id is replaced).
+    /// canonical text, [`crate::schema::value::Value::canonical_key_text`]); `id` is an explicit id
+    /// for keyless types (else generate a ULID). For edges: `from`/`to` are node ids — literals are
+    /// already canonical text; a parameter may be a `String` or a value of the endpoint node type's
+    /// key type, which the executor converts to canonical text; `id` is optional. Unassigned
+    /// nullable properties become null (an existing row with that id is replaced).
     Insert {
         type_name: String,
         table: String,

@@ -1,14 +1,15 @@
-//! Typed values, their JSON encoding (spec §7.2), canonical key text (§2.4) and the
-//! calendar arithmetic used by `Date` / `DateTime` parsing (§5).
+//! Typed values, their JSON encoding (docs/reference/data.md, "Value encoding"), canonical key text
+//! (docs/reference/schema.md, "Ids and keys") and the calendar arithmetic used by `Date` /
+//! `DateTime` parsing (docs/reference/queries.md, "Parameter values").
 //!
 //! * `Date` is stored as days since 1970-01-01 (`i32`), `DateTime` as milliseconds since the
 //!   Unix epoch, UTC (`i64`). Both are limited to years 0001–9999.
-//! * [`Value::to_json`] produces the §7.2 encoding: `I64`/`U64` beyond ±(2^53 − 1) become
-//!   decimal strings, floats use the shortest round-trip text of their own width (an `F32`
-//!   `0.8` is written `0.8`), dates are `"YYYY-MM-DD"`, datetimes
+//! * [`Value::to_json`] produces the encoding of docs/reference/data.md, "Value encoding":
+//!   `I64`/`U64` beyond ±(2^53 − 1) become decimal strings, floats use the shortest round-trip text
+//!   of their own width (an `F32` `0.8` is written `0.8`), dates are `"YYYY-MM-DD"`, datetimes
 //!   `"YYYY-MM-DDTHH:MM:SS.sssZ"`, blobs `{"size": n, "uri": …}`.
-//! * [`Value::to_loadable_json`] is the export form (§6.4): identical except that blobs are
-//!   written as `"base64:…"` or their URI.
+//! * [`Value::to_loadable_json`] is the export form (docs/reference/data.md, "Export"): identical
+//!   except that blobs are written as `"base64:…"` or their URI.
 
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -64,12 +65,12 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// JSON encoding of §7.2.
+    /// JSON encoding (docs/reference/data.md, "Value encoding").
     pub fn to_json(&self) -> serde_json::Value {
         self.json_inner(false)
     }
 
-    /// Export encoding of §6.4 (blobs in their loadable form).
+    /// Export encoding (docs/reference/data.md, "Export"): blobs in their loadable form.
     pub fn to_loadable_json(&self) -> serde_json::Value {
         self.json_inner(true)
     }
@@ -128,9 +129,9 @@ impl Value {
         }
     }
 
-    /// Canonical key text of §2.4 (strings and enum words verbatim, integers in decimal,
-    /// dates `YYYY-MM-DD`, datetimes `YYYY-MM-DDTHH:MM:SS.sssZ`). `None` for values that
-    /// cannot be keys.
+    /// Canonical key text (docs/reference/schema.md, "Ids and keys"): strings and enum words
+    /// verbatim, integers in decimal, dates `YYYY-MM-DD`, datetimes `YYYY-MM-DDTHH:MM:SS.sssZ`.
+    /// `None` for values that cannot be keys.
     pub fn canonical_key_text(&self) -> Option<String> {
         match self {
             Value::String(s) => Some(s.clone()),
@@ -354,9 +355,10 @@ pub fn parse_date(s: &str) -> Result<i32, DateError> {
     i32::try_from(days).map_err(|_| DateError::OutOfRange)
 }
 
-/// Parses RFC 3339 text as accepted by §5: `YYYY-MM-DDTHH:MM:SS` (`T`, `t` or a space),
-/// an optional fraction of 1–9 digits (truncated to milliseconds) and an optional offset
-/// `Z` or `±HH:MM` (none = UTC). Returns milliseconds since the epoch, UTC.
+/// Parses RFC 3339 text as accepted by docs/reference/queries.md, "Parameter values":
+/// `YYYY-MM-DDTHH:MM:SS` (`T`, `t` or a space), an optional fraction of 1–9 digits (truncated to
+/// milliseconds) and an optional offset `Z` or `±HH:MM` (none = UTC). Returns milliseconds since
+/// the epoch, UTC.
 pub fn parse_datetime(s: &str) -> Result<i64, DateError> {
     let b = s.as_bytes();
     if b.len() < 19 {

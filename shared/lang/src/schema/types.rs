@@ -1,5 +1,5 @@
-//! Scalar and property types shared by both languages (§2.3): their `.pg` spelling and
-//! their Arrow mapping.
+//! Scalar and property types shared by both languages (docs/reference/schema.md, "Types"): their
+//! `.pg` spelling and their Arrow mapping.
 
 use arrow_schema::{DataType, Field, TimeUnit};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
-//! The catalog of every stable diagnostic code (§8.2): its severity and a one-line meaning.
-//! Codes are never reused and a code's severity never changes.
+//! The catalog of every stable diagnostic code (docs/reference/diagnostics.md, "Codes"): its
+//! severity and a one-line meaning. Codes are never reused and a code's severity never changes.
 
-use crate::diagnostic::Severity;
+use crate::diagnostics::diagnostic::Severity;
 
 /// One entry of the diagnostic code table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! Query lint (W-L001 … W-L006, spec §8.2). Warnings never block execution.
+//! Query lint (W-L001 … W-L006, docs/reference/diagnostics.md, "Codes"). Warnings never block
+//! execution.
 //!
 //! * W-L001 — a nullable, non-key, non-`@embed` property of a node type that has `update`
 //!   statements in the file is assigned by none of them (reported at the first such update).
@@ -11,7 +12,7 @@
 //! W-L001 … W-L004 work on the syntax tree of every parsed query; W-L005 and W-L006 need types
 //! and are reported for queries that typecheck.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostics::diagnostic::Diagnostic;
 use crate::query::ast::*;
 use crate::query::schema_view::SchemaIndex;
 use crate::query::typecheck::TypedQuery;
@@ -234,7 +235,7 @@ fn cross_product(q: &Query, r: &ReadQuery, out: &mut Vec<Diagnostic>) {
     }
 }
 
-use crate::span::Span;
+use crate::diagnostics::span::Span;
 
 fn unassigned_properties(schema: &SchemaIndex, file: &QueryFile, out: &mut Vec<Diagnostic>) {
     // node type -> (first update's type-name span, assigned properties)

@@ -1,6 +1,6 @@
-//! Source positions: byte-offset [`Span`]s, 1-based [`LineCol`] positions and the
-//! [`LineIndex`] / [`SourceText`] that map one to the other (§1 of the language reference:
-//! columns count Unicode scalar values, a `\r` before `\n` and a leading BOM are ignored).
+//! Source positions: byte-offset [`Span`]s, 1-based [`LineCol`] positions and the [`LineIndex`] /
+//! [`SourceText`] that map one to the other (docs/reference/schema.md, "Lexical rules": columns
+//! count Unicode scalar values, a `\r` before `\n` and a leading BOM are ignored).
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;

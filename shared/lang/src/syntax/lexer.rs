@@ -1,5 +1,6 @@
-//! The lexer shared by `.pg` and `.gq` (§1): tokens with byte spans, string unescaping,
-//! number validation and lexical diagnostics (E-P001, E-P003, E-P004, E-P005, E-P007).
+//! The lexer shared by `.pg` and `.gq` (docs/reference/schema.md, "Lexical rules"): tokens with
+//! byte spans, string unescaping, number validation and lexical diagnostics (E-P001, E-P003,
+//! E-P004, E-P005, E-P007).
 //!
 //! Keywords are contextual, so the lexer never classifies them: `match`, `true`, `null`,
 //! `node` … are [`TokenKind::Ident`]. Inside `enum( … )` the schema parser needs raw
@@ -7,8 +8,8 @@
 //! to that mode after the tokens `enum` `(` and yields [`TokenKind::EnumWord`] until `)`.
 //! Plain [`lex`] (used for queries) never produces `EnumWord`.
 
-use crate::diagnostic::Diagnostic;
-use crate::span::{to_u32, Span};
+use crate::diagnostics::diagnostic::Diagnostic;
+use crate::diagnostics::span::{to_u32, Span};
 
 /// The kind (and payload) of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -62,7 +63,10 @@ impl TokenKind {
             TokenKind::Int(s) => format!("integer `{s}`"),
             TokenKind::Float(s) => format!("number `{s}`"),
             TokenKind::Str(s) => {
-                format!("string \"{}\"", crate::diagnostic::truncate_value(s))
+                format!(
+                    "string \"{}\"",
+                    crate::diagnostics::diagnostic::truncate_value(s)
+                )
             }
             TokenKind::EnumWord(s) => format!("enum value `{s}`"),
             TokenKind::Eof => "end of input".to_string(),
@@ -136,12 +140,13 @@ pub struct LexOptions {
     pub enum_words: bool,
 }
 
-/// Words that may not be used as names (§1, E-P008 / E-S017).
+/// Words that may not be used as names (docs/reference/schema.md, "Lexical rules"; E-P008 /
+/// E-S017).
 pub const RESERVED_WORDS: &[&str] = &[
     "and", "as", "asc", "contains", "desc", "false", "is", "not", "null", "true",
 ];
 
-/// True for the reserved words of §1.
+/// True for the reserved words (docs/reference/schema.md, "Lexical rules").
 pub fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS.contains(&word)
 }
@@ -471,7 +476,7 @@ impl Lexer<'_> {
                     self.pos,
                     format!(
                         "number `{}` is out of range",
-                        crate::diagnostic::truncate_value(&text)
+                        crate::diagnostics::diagnostic::truncate_value(&text)
                     ),
                 ),
             }
@@ -489,7 +494,7 @@ impl Lexer<'_> {
                     self.pos,
                     format!(
                         "integer `{}` does not fit in 64 bits",
-                        crate::diagnostic::truncate_value(&text)
+                        crate::diagnostics::diagnostic::truncate_value(&text)
                     ),
                 );
             }
