@@ -5,7 +5,8 @@
 #   2. terraform init (-backend=false, local provider mirror) + validate: module, example
 #   3. checkov (in-code skips only; each is listed in modules/omnigraph/README.md)
 #   4. terraform apply of examples/basic against moto (OMNIGRAPH_MOTO_ENDPOINT), dummy zips
-#   5. IAM policy rules on the applied state (infra/tests/check_iam.py, with a self-test)
+#   5. IAM policy rules on the applied state (infra/tests/check_iam.py, with a self-test) and
+#      the API Gateway routes against api_routes.json (infra/tests/check_routes.py)
 #   6. terraform destroy
 #
 # Nothing is written inside the clone: the Terraform tree is copied to a temp dir and all
@@ -181,6 +182,8 @@ iam_check() {
     python3 "$ROOT/infra/tests/check_iam.py" --self-test "$WORK/state.json"
 }
 step "IAM policy check (query read-only, recover cannot invoke)" iam_check
+step "API Gateway routes equal the route table (api_routes.json)" \
+    python3 "$ROOT/infra/tests/check_routes.py" "$WORK/state.json" "$TF_SRC/modules/omnigraph/api_routes.json"
 
 # --- 6. destroy ------------------------------------------------------------------------------
 destroy_example() {

@@ -1,6 +1,7 @@
 //! The single route table (interface reference §2): method and path pattern → route id and
 //! the function that serves it. The Lambda adapters and a local server all match through it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -220,6 +221,37 @@ pub const ROUTES: &[Route] = &[
     ),
 ];
 
+/// Where the Terraform module keeps the API Gateway route map, relative to the workspace root.
+pub const API_GATEWAY_ROUTES_FILE: &str = "infra/terraform/modules/omnigraph/api_routes.json";
+
+/// The API Gateway (HTTP API) route map the Terraform module deploys, generated from
+/// [`ROUTES`] so the two cannot disagree: every route as `"METHOD /pattern"` → the function
+/// that serves it (a route every function serves goes to `query`), plus `$default` → `query`,
+/// so a path no route names is answered by the service's own `not_found`.
+pub fn api_gateway_routes() -> BTreeMap<String, FunctionKind> {
+    let mut map: BTreeMap<String, FunctionKind> = ROUTES
+        .iter()
+        .map(|r| {
+            let function = r.id.served_by().unwrap_or(FunctionKind::Query);
+            (format!("{} {}", r.method, r.pattern), function)
+        })
+        .collect();
+    map.insert("$default".to_string(), FunctionKind::Query);
+    map
+}
+
+/// [`api_gateway_routes`] as the JSON document committed at [`API_GATEWAY_ROUTES_FILE`]
+/// (pretty, one route per line, trailing newline).
+pub fn api_gateway_routes_json() -> String {
+    let map: BTreeMap<String, &str> = api_gateway_routes()
+        .into_iter()
+        .map(|(k, f)| (k, f.as_str()))
+        .collect();
+    let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Values captured from the path (`{graph}`, `{branch}`, `{commit}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PathParams(pub Vec<(&'static str, String)>);
@@ -328,4 +360,47 @@ pub fn parse_query(raw: &str) -> std::collections::BTreeMap<String, String> {
             (percent_decode_with(k, true), percent_decode_with(v, true))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The route map Terraform deploys is the one the route table generates. A route added to
+    /// [`ROUTES`] (or a change of the function serving one) fails here until the file is
+    /// regenerated: `OMNIGRAPH_BLESS=1 cargo test -p omnigraph-api api_gateway`.
+    #[test]
+    fn api_gateway_route_file_matches_the_route_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(API_GATEWAY_ROUTES_FILE);
+        let want = api_gateway_routes_json();
+        if std::env::var_os("OMNIGRAPH_BLESS").is_some() {
+            std::fs::write(&path, &want).expect("write the route file");
+        }
+        let have = std::fs::read_to_string(&path).expect("read the route file");
+        assert_eq!(
+            have, want,
+            "{API_GATEWAY_ROUTES_FILE} is stale; regenerate it with OMNIGRAPH_BLESS=1"
+        );
+    }
+
+    /// Every route reaches a function that serves it (export is served by `mutate`: a large
+    /// export is written to the store, which `query` may not do).
+    #[test]
+    fn every_route_goes_to_a_function_that_serves_it() {
+        let map = api_gateway_routes();
+        for r in ROUTES {
+            let key = format!("{} {}", r.method, r.pattern);
+            let function = map.get(&key).copied();
+            assert!(
+                function.is_some_and(|f| r.id.is_served_by(f)),
+                "{key} goes to {function:?}"
+            );
+        }
+        assert_eq!(
+            map.get("POST /graphs/{graph}/export"),
+            Some(&FunctionKind::Mutate)
+        );
+    }
 }

@@ -64,24 +64,15 @@ resource "aws_lambda_permission" "schedule_invoke_recover" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Optional API Gateway HTTP API (payload format 2.0, IAM-authorised routes). Reads go to query,
-# everything else under /graphs to mutate; the most specific route wins:
-#   GET  /graphs/{proxy+}, POST /graphs/{graph}/query, POST /graphs/{graph}/export,
-#   GET  /healthz, GET /openapi.json                                     -> query
-#   POST /graphs, ANY /graphs/{proxy+}                                   -> mutate
+# Optional API Gateway HTTP API (payload format 2.0, IAM-authorised routes). The route map is
+# generated from the service's route table (omnigraph_api::routes::api_gateway_routes; a test
+# fails when api_routes.json is stale): each route goes to the function that serves it, and
+# `$default` to query, so an unknown path gets the service's own `not_found`.
 # HTTP APIs cut integrations at 30 s: long loads belong on the mutate function URL or S3.
 # ---------------------------------------------------------------------------------------------
 
 locals {
-  api_routes = var.enable_api_gateway ? {
-    "GET /graphs/{proxy+}"        = "query"
-    "POST /graphs/{graph}/query"  = "query"
-    "POST /graphs/{graph}/export" = "query"
-    "GET /healthz"                = "query"
-    "GET /openapi.json"           = "query"
-    "POST /graphs"                = "mutate"
-    "ANY /graphs/{proxy+}"        = "mutate"
-  } : {}
+  api_routes = var.enable_api_gateway ? jsondecode(file("${path.module}/api_routes.json")) : {}
 }
 
 resource "aws_apigatewayv2_api" "http" {

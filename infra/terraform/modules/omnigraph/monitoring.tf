@@ -1,5 +1,6 @@
 # ---------------------------------------------------------------------------------------------
-# Alarms: Errors and Throttles per function, and any message in mutate's failure queue.
+# Alarms: Errors and Throttles per function, HTTP 5xx answers (below), and any message in
+# mutate's failure queue.
 # Actions go to alarm_sns_topic_arn when set.
 # ---------------------------------------------------------------------------------------------
 
@@ -51,6 +52,51 @@ resource "aws_cloudwatch_metric_alarm" "mutate_failures" {
   period              = var.alarm_period_secs
   evaluation_periods  = 1
   threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+# ---------------------------------------------------------------------------------------------
+# HTTP 5xx answers. A function that answers `internal` or `unavailable` still ends its
+# invocation normally (the error is the HTTP answer), so Lambda's Errors metric misses it: each
+# HTTP function's summary log line (one JSON line per request: message "request" and the
+# answered status under `fields`, see shared/api/src/service.rs) feeds a metric filter, and an
+# alarm fires on any 5xx. A test in shared/api keeps the log line and this pattern in step.
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  server_error_pattern = "{ ($.fields.message = \"request\") && ($.fields.status >= 500) }"
+}
+
+resource "aws_cloudwatch_log_metric_filter" "server_errors" {
+  for_each = var.enable_alarms ? local.http_functions : toset([])
+
+  name           = "${var.name}-${each.key}-5xx"
+  log_group_name = aws_cloudwatch_log_group.function[each.key].name
+  pattern        = local.server_error_pattern
+
+  metric_transformation {
+    name          = "Http5xx-${each.key}"
+    namespace     = "OmniGraph/${var.name}"
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "server_errors" {
+  for_each = var.enable_alarms ? local.http_functions : toset([])
+
+  alarm_name          = "${var.name}-${each.key}-5xx"
+  alarm_description   = "HTTP 5xx answers of ${local.function_names[each.key]} >= ${var.server_error_alarm_threshold} in ${var.alarm_period_secs} s"
+  namespace           = "OmniGraph/${var.name}"
+  metric_name         = aws_cloudwatch_log_metric_filter.server_errors[each.key].metric_transformation[0].name
+  statistic           = "Sum"
+  period              = var.alarm_period_secs
+  evaluation_periods  = 1
+  threshold           = var.server_error_alarm_threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions

@@ -471,7 +471,7 @@ variable "log_kms_key_arn" {
 }
 
 variable "enable_alarms" {
-  description = "Create CloudWatch alarms on Errors and Throttles of each function and on the failure queue depth."
+  description = "Create CloudWatch alarms on Errors and Throttles of each function, on HTTP 5xx answers of query and mutate, and on the failure queue depth."
   type        = bool
   default     = true
 }
@@ -502,4 +502,15 @@ variable "error_alarm_threshold" {
   description = "Errors (sum over one period) at or above which a function's error alarm fires."
   type        = number
   default     = 1
+}
+
+variable "server_error_alarm_threshold" {
+  description = "HTTP 5xx answers (sum over one period, per HTTP function, from the summary log line) at or above which the 5xx alarm fires."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.server_error_alarm_threshold >= 1
+    error_message = "server_error_alarm_threshold must be >= 1."
+  }
 }
