@@ -28,8 +28,9 @@ pub use error::{ApiError, ErrorCode};
 pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, IDEMPOTENCY_NAMESPACE, MAX_COMMIT_PAGE};
 pub use incoming::MAX_INCOMING_BYTES;
 pub use routes::{
-    match_route, parse_query, percent_decode, percent_decode_with, FunctionKind, Method,
-    PathParams, Route, RouteId, RouteMiss, ROUTES,
+    api_gateway_routes, api_gateway_routes_json, match_route, parse_query, percent_decode,
+    percent_decode_with, FunctionKind, Method, PathParams, Route, RouteId, RouteMiss,
+    API_GATEWAY_ROUTES_FILE, ROUTES,
 };
 pub use service::{new_request_id, respond, Request, Response, Service, ANONYMOUS_ACTOR};
 pub use wire::*;
