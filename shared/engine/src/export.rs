@@ -22,8 +22,8 @@ use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::engine::{Engine, ReadTarget, Snapshot};
-use crate::location::StoreLocation;
-use crate::rows::cell_value;
+use crate::storage::location::StoreLocation;
+use crate::storage::rows::cell_value;
 use crate::EngineError;
 use object_store::ObjectStore;
 

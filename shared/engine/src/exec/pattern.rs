@@ -13,15 +13,15 @@ use omnigraph_lang::ir::{
     EntityKind, Expand, ExpandDirection, Expr, Pattern, Predicate, ReadPlan, ScanPredicate, VarDef,
 };
 
-use super::adjacency::{adjacency, node_index, Adjacency, NodeIndex};
+use super::adjacency::{adjacency, Adjacency};
+use super::env::Env;
 use super::limits::Budget;
-use super::scan::{predicate_column, scan_all, scan_nodes, Origin, Table};
+use super::scan::{
+    node_index, predicate_column, scan_all, scan_nodes, scan_predicate_holds, NodeIndex, Origin,
+    Table, NONE,
+};
 use super::text::Bm25Stats;
-use super::Env;
 use crate::{Engine, EngineError, Snapshot};
-
-/// An unbound slot.
-pub const NONE: u32 = u32::MAX;
 
 /// A count-only read whose first step scans at least this many rows is split over the cores.
 const PARALLEL_COUNT_MIN_ROWS: u32 = 256;
@@ -655,7 +655,7 @@ impl Exec<'_> {
                 let scan = &node.pattern.scans[*k];
                 let s = resolve(sc, scan.var)?;
                 for p in &scan.predicates {
-                    if !super::filter::scan_predicate_holds(p, &self.tables[s], row[s], self.env)? {
+                    if !scan_predicate_holds(p, &self.tables[s], row[s], self.env)? {
                         return Ok(true);
                     }
                 }

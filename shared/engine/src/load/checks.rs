@@ -25,7 +25,7 @@ use super::committed::{committed_edges, committed_ids, scan_columns, text_at, te
 use super::{line_error, LoadMode};
 use crate::clock::next_ulid;
 use crate::engine::{Engine, Snapshot};
-use crate::rows::cell_value;
+use crate::storage::rows::cell_value;
 use crate::EngineError;
 
 /// Committed edges of one type, for `merge` (endpoint identity and E-D012).

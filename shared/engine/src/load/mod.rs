@@ -17,6 +17,7 @@
 
 mod checks;
 mod committed;
+mod embed;
 mod stage;
 
 /// Hash maps and sets of the load's id bookkeeping: foldhash instead of SipHash (ids are
@@ -34,7 +35,7 @@ use serde::Serialize;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::engine::{Engine, ReadTarget};
-use crate::write::{conflict_error, Attempt, Planned};
+use crate::protocol::write::{conflict_error, Attempt, Planned};
 use crate::EngineError;
 
 use checks::Checks;
@@ -382,7 +383,7 @@ async fn flush_embed_queue(
     if queue.is_empty() {
         return Ok(());
     }
-    crate::load_embed::fill_record_embeddings(engine, &snapshot.catalog, queue, |c, l, m| {
+    embed::fill_record_embeddings(engine, &snapshot.catalog, queue, |c, l, m| {
         line_error(c, l, m, None)
     })
     .await?;

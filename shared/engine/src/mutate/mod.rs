@@ -13,6 +13,7 @@
 //! as one commit. The read set is every table loaded (written, key/uniqueness, endpoint,
 //! cardinality and cascade checks).
 
+pub(crate) mod append;
 mod checks;
 mod statements;
 mod values;
@@ -30,8 +31,8 @@ use omnigraph_manifest::{BranchName, GraphId, Pin};
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::exec::{diagnostics_error, QUERY_FILE};
-use crate::write::{Operation, Planned};
+use crate::exec::compile::{diagnostics_error, QUERY_FILE};
+use crate::protocol::write::{Operation, Planned};
 use crate::{Engine, EngineError, ReadTarget, Snapshot};
 
 use statements::Affected;

@@ -1,8 +1,9 @@
-//! Candidate rows of a node variable from the table held in process memory: the columns a
-//! query reads are scanned once per table version (unfiltered, cached), and predicates are
-//! evaluated here — an equality on the key (or `id`) through the node index's id → row map,
-//! comparisons with Arrow kernels, anything else row by row with the reference semantics of
-//! [`super::compare::holds`]. So a warm query with any parameters makes no storage request.
+//! The in-memory scan: candidate rows of a node variable from the table held in process
+//! memory. The columns a query reads are scanned once per table version (unfiltered, cached,
+//! through the Lance scan), and predicates are evaluated here — an equality on the key (or
+//! `id`) through the node index's id → row map, comparisons with Arrow kernels, anything else
+//! row by row with the reference semantics of [`crate::exec::compare::holds`]. So a warm
+//! query with any parameters makes no storage request.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,10 +17,11 @@ use omnigraph_lang::ir::ScanPredicate;
 use omnigraph_lang::query::ast::CmpOp;
 use omnigraph_lang::value::Value;
 
-use super::adjacency::node_index;
-use super::filter::scan_predicate_holds;
-use super::scan::{predicate_column, scan_all, Origin, Table};
-use super::Env;
+use super::lance::scan_all;
+use super::node_index::node_index;
+use super::predicate::{predicate_column, scan_predicate_holds};
+use super::table::{Origin, Table};
+use crate::exec::env::Env;
 use crate::{Engine, EngineError, Snapshot};
 
 /// Node tables with at most this many rows are filtered in memory; larger ones push their

@@ -27,15 +27,11 @@ use serde::Serialize;
 
 use crate::clock::{next_ulid, now_ms};
 use crate::engine::{Engine, ReadTarget, Snapshot};
-use crate::failpoints::failpoint;
-use crate::sidecar::{Sidecar, CURRENT_OP_ID};
+use crate::protocol::failpoints::failpoint;
+use crate::protocol::sidecar::Sidecar;
+use crate::protocol::timing::DEFAULT_RETRY_BUDGET;
+use crate::storage::tables::CURRENT_OP_ID;
 use crate::{EngineError, ManifestConflict};
-
-/// How long a writer keeps retrying after losing the head to an overlapping writer.
-pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
-/// A sidecar older than this belongs to a dead writer (function timeout plus a margin).
-pub const DEFAULT_SIDECAR_DEADLINE: Duration =
-    Duration::from_secs(crate::gc::DEFAULT_FUNCTION_TIMEOUT.as_secs() + 60);
 
 /// What an operation decided after validating against a snapshot.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use omnigraph_manifest::Pin;
 
 use crate::engine::{Engine, Snapshot};
-use crate::write::{Operation, Planned};
+use crate::protocol::write::{Operation, Planned};
 use crate::EngineError;
 
 /// Appends `batch` to the table `table_key`.
