@@ -28,9 +28,10 @@ pub use exec::{
 };
 pub use export::{ExportSummary, EXPORT_TAG};
 pub use load::{
-    LoadMode, LoadOptions, LoadOutcome, LoadProgress, LoadStats, ProgressFn, DEFAULT_BATCH_ROWS,
+    LoadMode, LoadOptions, LoadOutcome, LoadProgress, LoadStats, LoadedTable, ProgressFn,
+    DEFAULT_BATCH_ROWS,
 };
-pub use mutate::append::AppendRows;
+pub use mutate::append::{AppendRows, AppendSummary};
 pub use mutate::MutationOutcome;
 pub use protocol::gc::{DeletedFile, DeletedVersion, GcOptions, GcReport};
 pub use protocol::history::{BranchInfo, BranchSource, CommitPage};

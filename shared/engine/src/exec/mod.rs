@@ -30,7 +30,6 @@ use std::time::Instant;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema};
 use omnigraph_lang::ir::{Expand, Pattern, Plan};
-use omnigraph_lang::params::bind_params;
 use omnigraph_lang::types::PropType;
 use omnigraph_lang::value::Value;
 use omnigraph_manifest::{BranchName, GraphId};
@@ -39,7 +38,6 @@ use serde::Serialize;
 pub use limits::{QueryLimits, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT};
 pub use scan::cache::ExecStats;
 
-use compile::diagnostics_error;
 use env::Env;
 
 use crate::clock::now_ms;
@@ -115,44 +113,20 @@ impl Engine {
     ) -> Result<QueryResult, EngineError> {
         let started = Instant::now();
         let snapshot = self.snapshot(graph, target).await?;
-        let (queries, diags) = omnigraph_lang::check_file(&snapshot.catalog, source);
-        if diags.iter().any(|d| d.is_error()) {
-            return Err(diagnostics_error(source, &diags));
-        }
-        let query = match name {
-            Some(n) => queries
-                .iter()
-                .find(|q| q.name == n)
-                .ok_or_else(|| EngineError::not_found(format!("query `{n}`")))?,
-            None => match queries.as_slice() {
-                [only] => only,
-                [] => return Err(EngineError::bad_request("the query source holds no query")),
-                many => {
-                    return Err(EngineError::bad_request(format!(
-                        "the query source holds {} queries ({}); name the one to run",
-                        many.len(),
-                        many.iter()
-                            .map(|q| format!("`{}`", q.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )))
-                }
-            },
-        };
+        let query = compile::pick_query(&snapshot.catalog, source, name)?;
         if query.is_mutation {
             return Err(EngineError::bad_request(format!(
                 "`{}` is a mutation; use mutate to run it",
                 query.name
             )));
         }
-        let Plan::Read(plan) = omnigraph_lang::lower(query) else {
+        let Plan::Read(plan) = omnigraph_lang::lower(&query) else {
             return Err(EngineError::bad_request(format!(
                 "`{}` is a mutation; use mutate to run it",
                 query.name
             )));
         };
-        let bound = bind_params(&query.params, query.name_span, params)
-            .map_err(|d| diagnostics_error(source, &d))?;
+        let bound = compile::bind(source, &query, params)?;
         let mut env = Env {
             params: bound,
             now: i64::try_from(now_ms()).unwrap_or(i64::MAX),

@@ -27,7 +27,7 @@ pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::Random
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use omnigraph_lang::data::{self as data, JsonlValidator, Record};
 use omnigraph_manifest::{BranchName, GraphId};
@@ -35,7 +35,7 @@ use serde::Serialize;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::engine::{Engine, ReadTarget};
-use crate::protocol::write::{conflict_error, Attempt, Planned};
+use crate::protocol::write::{summary_json, Attempt, Publish};
 use crate::EngineError;
 
 use checks::Checks;
@@ -125,13 +125,27 @@ pub struct LoadStats {
     pub bytes: u64,
 }
 
+/// Input records loaded into one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadedTable {
+    pub table_key: String,
+    pub rows: u64,
+}
+
+/// What a load's commit records.
+#[derive(Debug, Clone, Serialize)]
+struct LoadSummary<'a> {
+    mode: LoadMode,
+    tables: &'a [LoadedTable],
+}
+
 /// The result of a load: input records per table (sorted by table key) and the commit.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadOutcome {
     pub branch: BranchName,
     pub commit: String,
     pub version: u64,
-    pub tables: Vec<serde_json::Value>,
+    pub tables: Vec<LoadedTable>,
     /// Not part of the result document.
     #[serde(skip)]
     pub stats: LoadStats,
@@ -191,19 +205,10 @@ impl Engine {
             self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
                 .await?;
         }
-        let started = Instant::now();
-        loop {
-            let input = data.as_bytes();
-            match Box::pin(self.load_once(graph, branch, input, mode, actor, options)).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(Attempt::Fail(e)) => return Err(e),
-                Err(Attempt::Retry(conflict)) => {
-                    if started.elapsed() >= self.retry_budget() {
-                        return Err(conflict_error(conflict));
-                    }
-                }
-            }
-        }
+        self.with_retries(self.retry_budget(), || {
+            Box::pin(self.load_once(graph, branch, data.as_bytes(), mode, actor, options))
+        })
+        .await
     }
 
     /// Streams JSONL from `reader` into `branch` as one commit (see the module docs); with
@@ -224,11 +229,17 @@ impl Engine {
             self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
                 .await?;
         }
-        match Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await {
-            Ok(outcome) => Ok(outcome),
-            Err(Attempt::Fail(e)) => Err(e),
-            Err(Attempt::Retry(conflict)) => Err(conflict_error(conflict)),
-        }
+        // The input is read once: one attempt, a lost head is answered with `conflict`.
+        let mut reader = Some(reader);
+        self.with_retries(Duration::ZERO, || {
+            let reader = reader.take();
+            async move {
+                let reader = reader
+                    .ok_or_else(|| EngineError::internal("a streamed load was attempted twice"))?;
+                Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await
+            }
+        })
+        .await
     }
 
     /// One attempt: read and validate the input against the head, staging full batches as
@@ -263,10 +274,13 @@ impl Engine {
                 return Err(Attempt::Fail(e));
             }
         };
-        let tables: Vec<serde_json::Value> = checks
+        let tables: Vec<LoadedTable> = checks
             .table_counts()
             .into_iter()
-            .map(|(k, n)| serde_json::json!({"table_key": k, "rows": n}))
+            .map(|(table_key, n)| LoadedTable {
+                table_key,
+                rows: n as u64,
+            })
             .collect();
         let Some((sidecar, path, pins)) = staged else {
             return Ok(LoadOutcome {
@@ -280,13 +294,20 @@ impl Engine {
         let write_set: BTreeSet<String> = pins.keys().cloned().collect();
         let mut read_set = std::mem::take(&mut checks.read_set);
         read_set.extend(write_set.iter().cloned());
-        let planned = Planned {
-            read_set,
-            write_set,
-            summary: serde_json::json!({"mode": mode, "tables": tables}),
+        let summary = LoadSummary {
+            mode,
+            tables: &tables,
         };
+        let summary = match summary_json(&summary) {
+            Ok(summary) => summary,
+            Err(e) => {
+                stage.discard().await;
+                return Err(Attempt::Fail(e));
+            }
+        };
+        let publish = Publish { read_set, summary };
         match self
-            .publish_staged(&sidecar, &path, &snapshot, &planned, pins)
+            .publish_staged(&sidecar, &path, &snapshot, &publish, pins)
             .await
         {
             Ok(outcome) => Ok(LoadOutcome {
