@@ -13,7 +13,8 @@ use crate::EngineError;
 /// The file name diagnostics of query source carry.
 pub(crate) const QUERY_FILE: &str = "query.gq";
 
-/// A `bad_request` carrying diagnostics in their §8.1 JSON form.
+/// A `bad_request` carrying diagnostics in their JSON form
+/// (docs/reference/diagnostics.md, "Diagnostic shape").
 pub(crate) fn diagnostics_error(source: &str, diags: &[Diagnostic]) -> EngineError {
     let src = SourceText::new(QUERY_FILE, source);
     let first = diags

@@ -1,5 +1,5 @@
-//! The read-query executor (architecture §4): compile a `.gq` file against the snapshot's
-//! catalog, pick the named read query, bind parameters, then
+//! The read-query executor (docs/architecture.md, "Read queries"): compile a `.gq` file against the
+//! snapshot's catalog, pick the named read query, bind parameters, then
 //!
 //! 1. load each variable's candidate rows with a Lance scan (projection and predicate
 //!    pushdown; residual predicates in memory), traversal adjacency and BM25 statistics —
@@ -8,8 +8,8 @@
 //!    anti-joins as early as possible) within the step and time budget of [`QueryLimits`];
 //! 3. rank, group/aggregate, order (nulls smallest, deterministic tie-break), limit, project.
 //!
-//! Results are JSON rows in the §7.2 encoding, with the snapshot read; Arrow batches are
-//! available through [`QueryResult::to_record_batch`].
+//! Results are JSON rows in the encoding of docs/reference/data.md, "Value encoding", with the
+//! snapshot read; Arrow batches are available through [`QueryResult::to_record_batch`].
 
 mod adjacency;
 mod aggregate;
@@ -52,7 +52,7 @@ pub struct SnapshotRef {
     pub commit: String,
 }
 
-/// The result of a read query (§7.1).
+/// The result of a read query (docs/reference/data.md, "Read results").
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryResult {
     pub columns: Vec<String>,
@@ -86,7 +86,8 @@ impl QueryResult {
             .map_err(|e| EngineError::internal(format!("result batch: {e}")))
     }
 
-    /// The §7.1 JSON object `{"columns": [...], "rows": [...]}`.
+    /// The JSON object of docs/reference/data.md, "Read results": `{"columns": [...], "rows":
+    /// [...]}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "columns": self.columns, "rows": self.rows })
     }

@@ -2,15 +2,15 @@
 //! protocol, streamed: the input is read line by line from any async reader and never held
 //! whole.
 //!
-//! Validation follows the language reference's order (§6.3): each line as it is read (shape,
-//! type, properties, values, ranges, checks, id rules — `omnigraph_lang::data`), ids as
-//! records arrive (E-D015, merge identity; [`checks`]), and the rules on the resulting state
-//! once the input is read (E-D009, E-D010, E-D014, E-D011). Valid records are buffered per
-//! table, at most [`LoadOptions::batch_rows`] at a time, and a full buffer is staged as one
-//! detached Lance version ([`stage`]). An input whose tables each fit in one batch is thus
-//! validated completely before anything is written; a larger one is staged batch by batch,
-//! and when a later line or a whole-input rule fails, the staged versions are removed and
-//! the head never moves (but object-store PUTs did happen).
+//! Validation follows the order of docs/reference/data.md, "Validation order": each line as it is
+//! read (shape, type, properties, values, ranges, checks, id rules — `omnigraph_lang::data`), ids
+//! as records arrive (E-D015, merge identity; [`checks`]), and the rules on the resulting state
+//! once the input is read (E-D009, E-D010, E-D014, E-D011). Valid records are buffered per table,
+//! at most [`LoadOptions::batch_rows`] at a time, and a full buffer is staged as one detached Lance
+//! version ([`stage`]). An input whose tables each fit in one batch is thus validated completely
+//! before anything is written; a larger one is staged batch by batch, and when a later line or a
+//! whole-input rule fails, the staged versions are removed and the head never moves (but
+//! object-store PUTs did happen).
 //!
 //! Memory is bounded by the batch size per table plus the ids and key tuples validation
 //! needs (listed in [`checks`]), not by the input size.
@@ -151,7 +151,8 @@ pub struct LoadOutcome {
     pub stats: LoadStats,
 }
 
-/// A `bad_request` for input line `line`, with one diagnostic in the §8.1 shape.
+/// A `bad_request` for input line `line`, with one diagnostic in the shape of
+/// docs/reference/diagnostics.md, "Diagnostic shape".
 pub(super) fn line_error(
     code: &str,
     line: usize,
@@ -328,7 +329,7 @@ impl Engine {
 }
 
 /// Reads and validates every line of `reader`, staging records as buffers fill; then
-/// reports the first id error (§6.3 step 2), if any.
+/// reports the first id error (step 2 of docs/reference/data.md, "Validation order"), if any.
 async fn read_input<R: AsyncBufRead + Unpin + Send>(
     engine: &Engine,
     snapshot: &crate::Snapshot,

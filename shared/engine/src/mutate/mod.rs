@@ -1,4 +1,4 @@
-//! `.gq` mutations (language reference §4.12) through the write protocol.
+//! `.gq` mutations (docs/reference/queries.md, "Mutations") through the write protocol.
 //!
 //! A mutation's statements run **in order** against a working copy of the branch head: the
 //! rows of every table a statement or check needs, loaded once from the snapshot (cached
@@ -57,7 +57,8 @@ pub(crate) struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// A `bad_request` with one §8.1 diagnostic at `span`.
+    /// A `bad_request` with one diagnostic at `span` (docs/reference/diagnostics.md,
+    /// "Diagnostic shape").
     fn fail(&self, code: &'static str, span: Span, message: String) -> EngineError {
         let src = SourceText::new(QUERY_FILE, self.source);
         let diag = Diagnostic::error(code, span, message.clone());

@@ -1,7 +1,7 @@
-//! Mark-and-sweep garbage collection of one graph (architecture §6): expires commits outside
-//! the retention window, then deletes every table object (detached manifests, data, deletion,
-//! transaction and index files) that no live version references and that is older than the
-//! guard.
+//! Mark-and-sweep garbage collection of one graph (docs/architecture.md, "Garbage collection"):
+//! expires commits outside the retention window, then deletes every table object (detached
+//! manifests, data, deletion, transaction and index files) that no live version references
+//! and that is older than the guard.
 //!
 //! **Live set.** Every version pinned by a branch head (read *after* the expired commits were
 //! deleted), by a retained commit, or named by a sidecar in `__recovery/`; every table's

@@ -1,4 +1,5 @@
-//! Recovery of dead writers (architecture §6): the sweep of `__recovery/` sidecars.
+//! Recovery of dead writers (docs/architecture.md, "Recovery"): the sweep of `__recovery/`
+//! sidecars.
 //!
 //! For each sidecar past its deadline, whether the writer's head CAS happened is decided from
 //! the branch's lineage (see [`Outcome`]):

@@ -1,4 +1,4 @@
-//! The write protocol every writer follows (architecture §5):
+//! The write protocol every writer follows (docs/architecture.md, "The write protocol"):
 //!
 //! ```text
 //! A  read the head (version N); plan and validate against it;

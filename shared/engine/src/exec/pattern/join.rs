@@ -272,7 +272,7 @@ impl Exec<'_> {
     }
 
     /// Destinations (dense index, edge row) of expansion `e` from the node `src` on the given
-    /// side, with the §4.5 hop semantics.
+    /// side, with the hop semantics of docs/reference/queries.md, "Traversals".
     fn targets(
         &self,
         e: &Expand,

@@ -10,6 +10,7 @@ use super::table::Table;
 use crate::exec::compare::holds;
 use crate::exec::env::Env;
 use crate::exec::text;
+use crate::storage::rows::as_i128;
 use crate::EngineError;
 
 /// One scan predicate on `row` of `table`.
@@ -48,14 +49,10 @@ pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool
                 None => 2,
                 Some(op) => {
                     let v = env.operand(op);
-                    let e = match v {
-                        Value::I32(x) => i128::from(x),
-                        Value::I64(x) => i128::from(x),
-                        Value::U32(x) => i128::from(x),
-                        Value::U64(x) => i128::from(x),
-                        Value::Null => return Ok(false),
-                        _ => -1,
-                    };
+                    if v.is_null() {
+                        return Ok(false);
+                    }
+                    let e = as_i128(&v).unwrap_or(-1);
                     if !(0..=2).contains(&e) {
                         return Err(env.runtime_error_at(
                             "E-R005",
