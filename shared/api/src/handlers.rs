@@ -253,12 +253,10 @@ impl Service {
             .await?;
         let tables = outcome
             .tables
-            .iter()
-            .filter_map(|t| {
-                Some(TableRows {
-                    table_key: t.get("table_key")?.as_str()?.to_string(),
-                    rows: t.get("rows")?.as_u64()?,
-                })
+            .into_iter()
+            .map(|t| TableRows {
+                table_key: t.table_key,
+                rows: t.rows,
             })
             .collect();
         Ok(LoadResponse {

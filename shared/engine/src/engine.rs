@@ -17,12 +17,12 @@ use omnigraph_manifest::{
 use serde::Serialize;
 
 use crate::clock::{next_ulid, now_ms};
-use crate::counting_store::CountingStore;
 use crate::embedding::{EmbeddingProvider, HttpEmbeddingProvider};
-use crate::layout::GraphLayout;
-use crate::location::StoreLocation;
-use crate::stats::{OpStats, StatsStart};
-use crate::tables::Tables;
+use crate::storage::counting_store::CountingStore;
+use crate::storage::layout::GraphLayout;
+use crate::storage::location::StoreLocation;
+use crate::storage::stats::{OpStats, StatsStart};
+use crate::storage::tables::Tables;
 use crate::EngineError;
 
 /// Which manifest store backs the heads.
@@ -84,7 +84,7 @@ pub struct Engine {
     embedding: Option<Arc<dyn EmbeddingProvider>>,
     /// Milliseconds after its creation at which a writer's sidecar belongs to a dead writer.
     sidecar_deadline_ms: AtomicU64,
-    pub(crate) exec_counters: crate::exec::cache::ExecCounters,
+    pub(crate) exec_counters: crate::exec::scan::cache::ExecCounters,
     /// Lance reads and writes the engine's own (in-process) store through `memory://` URIs.
     in_memory: bool,
 }
@@ -144,7 +144,7 @@ impl Engine {
             catalogs: Mutex::new(HashMap::new()),
             embedding: None,
             sidecar_deadline_ms: AtomicU64::new(
-                crate::write::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64
+                crate::protocol::timing::DEFAULT_SIDECAR_DEADLINE.as_millis() as u64,
             ),
             exec_counters: Default::default(),
             in_memory,
@@ -180,7 +180,7 @@ impl Engine {
     }
 
     /// How long after its creation a sidecar written by this engine counts as a dead writer's
-    /// (default [`crate::write::DEFAULT_SIDECAR_DEADLINE`]; deployments set it from
+    /// (default [`crate::protocol::timing::DEFAULT_SIDECAR_DEADLINE`]; deployments set it from
     /// `OMNIGRAPH_RECOVERY_DEADLINE_SECS`, which must exceed the writer's own time limit).
     pub fn set_sidecar_deadline(&self, deadline: Duration) {
         let ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);

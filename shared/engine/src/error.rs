@@ -20,7 +20,8 @@ pub enum EngineError {
     #[error("{message}")]
     BadRequest {
         message: String,
-        /// Diagnostics in the JSON shape of the language reference (§8.1), if any.
+        /// Diagnostics in the JSON shape of docs/reference/diagnostics.md, "Diagnostic shape",
+        /// if any.
         diagnostics: Vec<serde_json::Value>,
     },
     /// A graph, branch, commit or named query does not exist.

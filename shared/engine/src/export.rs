@@ -1,11 +1,12 @@
-//! Export (language reference §6.4): a snapshot's rows as NDJSON in exactly the record shape
-//! a load reads, so `export` → `load --mode overwrite` into an empty graph reproduces it.
+//! Export (docs/reference/data.md, "Export"): a snapshot's rows as NDJSON in exactly the record
+//! shape a load reads, so `export` → `load --mode overwrite` into an empty graph reproduces it.
 //!
-//! Order: node types by name, then edge types by name (so the output loads in one pass:
-//! every endpoint precedes its edges); rows by id in byte order. Node lines are
+//! Order: node types by name, then edge types by name (so the output loads in one pass: every
+//! endpoint precedes its edges); rows by id in byte order. Node lines are
 //! `{"type":T,"data":{"id":…,<every property by name>}}`, edge lines
-//! `{"edge":E,"from":…,"to":…,"data":{"id":…,…}}`; nulls are written as `null`, values as in
-//! §7.2 except blobs, which are written in their loadable form (`"base64:…"`).
+//! `{"edge":E,"from":…,"to":…,"data":{"id":…,…}}`; nulls are written as `null`, values as
+//! in docs/reference/data.md, "Value encoding", except blobs, which are written in their
+//! loadable form (`"base64:…"`).
 //!
 //! Streaming: each table is scanned sorted by id (the storage layer sorts one table's rows;
 //! that sort, not the output, bounds memory) and written batch by batch to the caller's
@@ -22,8 +23,8 @@ use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::engine::{Engine, ReadTarget, Snapshot};
-use crate::location::StoreLocation;
-use crate::rows::cell_value;
+use crate::storage::location::StoreLocation;
+use crate::storage::rows::cell_value;
 use crate::EngineError;
 use object_store::ObjectStore;
 

@@ -26,12 +26,7 @@ async fn loaded(dir: &std::path::Path) -> (Engine, GraphId) {
     let tables: Vec<(String, u64)> = out
         .tables
         .iter()
-        .map(|t| {
-            (
-                t["table_key"].as_str().unwrap().to_string(),
-                t["rows"].as_u64().unwrap(),
-            )
-        })
+        .map(|t| (t.table_key.clone(), t.rows))
         .collect();
     assert_eq!(
         tables,

@@ -1,5 +1,6 @@
-//! Grouping and aggregates (§4.9): one row per distinct group-key tuple (null equals null),
-//! exactly one row without keys — even for empty input; order, tie-break by group keys, limit.
+//! Grouping and aggregates (docs/reference/queries.md, "Return and aggregation"): one row per
+//! distinct group-key tuple (null equals null), exactly one row without keys — even for empty
+//! input; order, tie-break by group keys, limit.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -12,25 +13,8 @@ use omnigraph_lang::value::Value;
 
 use super::compare::{key_cmp, sort_cmp};
 use super::pattern::Exec;
+use crate::storage::rows::{as_f64, as_i128};
 use crate::EngineError;
-
-fn as_i128(v: &Value) -> Option<i128> {
-    match v {
-        Value::I32(x) => Some(i128::from(*x)),
-        Value::I64(x) => Some(i128::from(*x)),
-        Value::U32(x) => Some(i128::from(*x)),
-        Value::U64(x) => Some(i128::from(*x)),
-        _ => None,
-    }
-}
-
-fn as_f64(v: &Value) -> Option<f64> {
-    match v {
-        Value::F32(x) => Some(f64::from(*x)),
-        Value::F64(x) => Some(*x),
-        other => as_i128(other).map(|i| i as f64),
-    }
-}
 
 impl Exec<'_> {
     fn aggregate(

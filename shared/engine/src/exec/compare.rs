@@ -1,4 +1,5 @@
-//! Value comparison (§4.6) and the total sort order (§4.10: nulls smallest).
+//! Value comparison (docs/reference/queries.md, "Filters and nulls") and the total sort order
+//! (docs/reference/queries.md, "Order and limit": nulls smallest).
 
 use std::cmp::Ordering;
 
@@ -41,7 +42,8 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// `a op b` with §4.6 semantics: any null operand makes it false (also for `!=`).
+/// `a op b` as docs/reference/queries.md, "Filters and nulls" defines it: any null operand makes it
+/// false (also for `!=`).
 pub fn holds(op: CmpOp, a: &Value, b: &Value) -> bool {
     if a.is_null() || b.is_null() {
         return false;

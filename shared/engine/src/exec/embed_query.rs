@@ -2,17 +2,12 @@
 //! parameter) is embedded once per execution, before any row is read, with the engine's
 //! embedding provider (E-R001 without one, E-R002 on a wrong dimension).
 
-use std::collections::HashMap;
-
 use omnigraph_lang::ir::{Expr, ReadPlan};
 use omnigraph_lang::value::Value;
 
-use super::Env;
+use super::env::Env;
 use crate::embedding::embed_checked;
 use crate::{Engine, EngineError};
-
-/// Query vectors computed from text, keyed by the start offset of the query argument.
-pub type EmbeddedQueries = HashMap<u32, Vec<f64>>;
 
 /// Embeds the text queries of `plan` into `env`.
 pub(super) async fn embed_text_queries(

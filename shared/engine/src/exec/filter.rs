@@ -1,76 +1,13 @@
-//! Evaluation of scan predicates, general predicates and per-row expressions.
+//! Evaluation of per-row expressions and general predicates over a partial assignment of the
+//! join (scan predicates are evaluated by the scan wing, [`super::scan`]).
 
-use omnigraph_lang::ir::{Expr, Predicate, ScanPredicate, TextFunc, TextPredicate, VarRef};
+use omnigraph_lang::ir::{Expr, Predicate, VarRef};
 use omnigraph_lang::value::Value;
 
 use super::compare::holds;
 use super::pattern::Exec;
-use super::scan::Table;
-use super::text;
-use super::Env;
+use super::scan::{text_holds, NONE};
 use crate::EngineError;
-
-/// One scan predicate on `row` of `table`.
-pub fn scan_predicate_holds(
-    pred: &ScanPredicate,
-    table: &Table,
-    row: u32,
-    env: &Env,
-) -> Result<bool, EngineError> {
-    Ok(match pred {
-        ScanPredicate::Compare {
-            prop, op, value, ..
-        } => holds(*op, &table.value(row, prop)?, &env.operand(value)),
-        ScanPredicate::ListContains { prop, value, .. } => holds(
-            omnigraph_lang::query::ast::CmpOp::Contains,
-            &table.value(row, prop)?,
-            &env.operand(value),
-        ),
-        ScanPredicate::IsNull { prop, negated, .. } => {
-            table.value(row, prop)?.is_null() != *negated
-        }
-        ScanPredicate::Text(t) => text_holds(t, &table.value(row, &t.prop)?, env)?,
-    })
-}
-
-/// `search` / `fuzzy` / `match_text` on a field value (null field or query: false).
-pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool, EngineError> {
-    let (Value::String(f), Value::String(q)) = (field, env.operand(&pred.query)) else {
-        return Ok(false);
-    };
-    Ok(match pred.func {
-        TextFunc::Search => text::search(f, &q),
-        TextFunc::MatchText => text::match_text(f, &q),
-        TextFunc::Fuzzy => {
-            let edits = match &pred.edits {
-                None => 2,
-                Some(op) => {
-                    let v = env.operand(op);
-                    let e = match v {
-                        Value::I32(x) => i128::from(x),
-                        Value::I64(x) => i128::from(x),
-                        Value::U32(x) => i128::from(x),
-                        Value::U64(x) => i128::from(x),
-                        Value::Null => return Ok(false),
-                        _ => -1,
-                    };
-                    if !(0..=2).contains(&e) {
-                        return Err(env.runtime_error_at(
-                            "E-R005",
-                            pred.edits_span,
-                            format!(
-                                "the edit distance of `fuzzy` must be 0, 1 or 2, got {}",
-                                v.message_text()
-                            ),
-                        ));
-                    }
-                    e as usize
-                }
-            };
-            text::fuzzy(f, &q, edits)
-        }
-    })
-}
 
 impl Exec<'_> {
     /// The slot of a variable reference under `scope`.
@@ -87,7 +24,7 @@ impl Exec<'_> {
 
     fn bound_row(&self, slot: usize, row: &[u32]) -> Result<u32, EngineError> {
         match row.get(slot) {
-            Some(&r) if r != super::pattern::NONE => Ok(r),
+            Some(&r) if r != NONE => Ok(r),
             _ => Err(EngineError::internal("expression over an unbound variable")),
         }
     }

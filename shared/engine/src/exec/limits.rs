@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use omnigraph_lang::diagnostic::Diagnostic;
 use omnigraph_lang::span::Span;
 
-use super::diagnostics_error;
+use super::compile::diagnostics_error;
 use crate::EngineError;
 
 /// Code of a result with more rows than `max_rows`.

@@ -1,5 +1,5 @@
-//! The read-query executor (architecture §4): compile a `.gq` file against the snapshot's
-//! catalog, pick the named read query, bind parameters, then
+//! The read-query executor (docs/architecture.md, "Read queries"): compile a `.gq` file against the
+//! snapshot's catalog, pick the named read query, bind parameters, then
 //!
 //! 1. load each variable's candidate rows with a Lance scan (projection and predicate
 //!    pushdown; residual predicates in memory), traversal adjacency and BM25 statistics —
@@ -8,17 +8,17 @@
 //!    anti-joins as early as possible) within the step and time budget of [`QueryLimits`];
 //! 3. rank, group/aggregate, order (nulls smallest, deterministic tie-break), limit, project.
 //!
-//! Results are JSON rows in the §7.2 encoding, with the snapshot read; Arrow batches are
-//! available through [`QueryResult::to_record_batch`].
+//! Results are JSON rows in the encoding of docs/reference/data.md, "Value encoding", with the
+//! snapshot read; Arrow batches are available through [`QueryResult::to_record_batch`].
 
 mod adjacency;
 mod aggregate;
-pub(crate) mod cache;
 pub(crate) mod compare;
+pub(crate) mod compile;
 mod embed_query;
+pub(crate) mod env;
 mod filter;
 mod limits;
-mod memscan;
 mod order;
 mod pattern;
 pub(crate) mod scan;
@@ -29,24 +29,20 @@ use std::time::Instant;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema};
-use omnigraph_lang::diagnostic::{Diagnostic, Severity};
-use omnigraph_lang::ir::{Expand, Operand, Pattern, Plan};
-use omnigraph_lang::params::{bind_params, Params};
-use omnigraph_lang::span::{SourceText, Span};
+use omnigraph_lang::ir::{Expand, Pattern, Plan};
 use omnigraph_lang::types::PropType;
 use omnigraph_lang::value::Value;
 use omnigraph_manifest::{BranchName, GraphId};
 use serde::Serialize;
 
-pub use cache::ExecStats;
 pub use limits::{QueryLimits, E_EXPANSION_LIMIT, E_ROW_LIMIT, E_TIME_LIMIT};
+pub use scan::cache::ExecStats;
+
+use env::Env;
 
 use crate::clock::now_ms;
-use crate::rows::values_to_array;
+use crate::storage::rows::values_to_array;
 use crate::{Engine, EngineError, ReadTarget};
-
-/// The file name diagnostics of query source carry.
-pub(crate) const QUERY_FILE: &str = "query.gq";
 
 /// The snapshot a result was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,7 +52,7 @@ pub struct SnapshotRef {
     pub commit: String,
 }
 
-/// The result of a read query (§7.1).
+/// The result of a read query (docs/reference/data.md, "Read results").
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryResult {
     pub columns: Vec<String>,
@@ -90,98 +86,10 @@ impl QueryResult {
             .map_err(|e| EngineError::internal(format!("result batch: {e}")))
     }
 
-    /// The §7.1 JSON object `{"columns": [...], "rows": [...]}`.
+    /// The JSON object of docs/reference/data.md, "Read results": `{"columns": [...], "rows":
+    /// [...]}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "columns": self.columns, "rows": self.rows })
-    }
-}
-
-/// Per-execution constants: bound parameters, `now()`, and where runtime errors point.
-#[derive(Debug)]
-pub struct Env {
-    pub params: Params,
-    pub now: i64,
-    source: String,
-    /// `nearest` text queries already embedded (see `embed_query`).
-    embedded: embed_query::EmbeddedQueries,
-}
-
-impl Env {
-    /// The value of a literal, parameter (null if absent) or `now()`.
-    pub fn operand(&self, op: &Operand) -> Value {
-        match op {
-            Operand::Literal(v) => v.clone(),
-            Operand::Param(name) => self.params.get(name).cloned().unwrap_or(Value::Null),
-            Operand::Now => Value::DateTime(self.now),
-        }
-    }
-
-    /// A run-time diagnostic at `span` of the query source.
-    pub fn runtime_error_at(&self, code: &'static str, span: Span, message: String) -> EngineError {
-        diagnostics_error(&self.source, &[Diagnostic::error(code, span, message)])
-    }
-
-    /// The query vector of `nearest` in `f64`.
-    pub fn query_vector(&self, op: &Operand, span: Span) -> Result<Vec<f64>, EngineError> {
-        let v = self.operand(op);
-        let q: Vec<f64> = match &v {
-            Value::Vector(xs) => xs.iter().map(|x| f64::from(*x)).collect(),
-            Value::List(xs) => xs
-                .iter()
-                .map(|x| match x {
-                    Value::F32(f) => Ok(f64::from(*f)),
-                    Value::F64(f) => Ok(*f),
-                    Value::I32(i) => Ok(f64::from(*i)),
-                    Value::I64(i) => Ok(*i as f64),
-                    Value::U32(i) => Ok(f64::from(*i)),
-                    Value::U64(i) => Ok(*i as f64),
-                    _ => Err(EngineError::internal("non-numeric vector component")),
-                })
-                .collect::<Result<_, _>>()?,
-            Value::String(_) => match self.embedded.get(&span.start) {
-                Some(v) => v.clone(),
-                None => return Err(self.runtime_error_at(
-                    "E-R001",
-                    span,
-                    "cannot embed the query text of `nearest`: no embedding provider is configured"
-                        .into(),
-                )),
-            },
-            _ => {
-                return Err(self.runtime_error_at(
-                    "E-R004",
-                    span,
-                    "the query vector of `nearest` is null".into(),
-                ))
-            }
-        };
-        if q.iter().all(|x| *x == 0.0) {
-            return Err(self.runtime_error_at(
-                "E-R004",
-                span,
-                "the query vector of `nearest` is a zero vector".into(),
-            ));
-        }
-        Ok(q)
-    }
-}
-
-/// A `bad_request` carrying diagnostics in their §8.1 JSON form.
-pub(crate) fn diagnostics_error(source: &str, diags: &[Diagnostic]) -> EngineError {
-    let src = SourceText::new(QUERY_FILE, source);
-    let first = diags
-        .iter()
-        .find(|d| d.severity == Severity::Error)
-        .or_else(|| diags.first())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .unwrap_or_else(|| "query rejected".into());
-    let rendered: String = diags.iter().map(|d| d.render(&src)).collect();
-    EngineError::BadRequest {
-        message: format!("query rejected: {first}\n{rendered}"),
-        diagnostics: diags
-            .iter()
-            .filter_map(|d| serde_json::to_value(d.to_json(&src)).ok())
-            .collect(),
     }
 }
 
@@ -206,44 +114,20 @@ impl Engine {
     ) -> Result<QueryResult, EngineError> {
         let started = Instant::now();
         let snapshot = self.snapshot(graph, target).await?;
-        let (queries, diags) = omnigraph_lang::check_file(&snapshot.catalog, source);
-        if diags.iter().any(|d| d.is_error()) {
-            return Err(diagnostics_error(source, &diags));
-        }
-        let query = match name {
-            Some(n) => queries
-                .iter()
-                .find(|q| q.name == n)
-                .ok_or_else(|| EngineError::not_found(format!("query `{n}`")))?,
-            None => match queries.as_slice() {
-                [only] => only,
-                [] => return Err(EngineError::bad_request("the query source holds no query")),
-                many => {
-                    return Err(EngineError::bad_request(format!(
-                        "the query source holds {} queries ({}); name the one to run",
-                        many.len(),
-                        many.iter()
-                            .map(|q| format!("`{}`", q.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )))
-                }
-            },
-        };
+        let query = compile::pick_query(&snapshot.catalog, source, name)?;
         if query.is_mutation {
             return Err(EngineError::bad_request(format!(
                 "`{}` is a mutation; use mutate to run it",
                 query.name
             )));
         }
-        let Plan::Read(plan) = omnigraph_lang::lower(query) else {
+        let Plan::Read(plan) = omnigraph_lang::lower(&query) else {
             return Err(EngineError::bad_request(format!(
                 "`{}` is a mutation; use mutate to run it",
                 query.name
             )));
         };
-        let bound = bind_params(&query.params, query.name_span, params)
-            .map_err(|d| diagnostics_error(source, &d))?;
+        let bound = compile::bind(source, &query, params)?;
         let mut env = Env {
             params: bound,
             now: i64::try_from(now_ms()).unwrap_or(i64::MAX),

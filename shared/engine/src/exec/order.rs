@@ -9,6 +9,7 @@ use omnigraph_lang::value::Value;
 
 use super::compare::key_cmp;
 use super::pattern::Exec;
+use crate::storage::rows::as_i128;
 use crate::EngineError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +126,7 @@ impl Exec<'_> {
                     return Err(EngineError::internal("rrf ranking without rrf"));
                 };
                 let kv = self.env.operand(k);
-                let k = match kv {
-                    Value::I32(x) => i128::from(x),
-                    Value::I64(x) => i128::from(x),
-                    Value::U32(x) => i128::from(x),
-                    Value::U64(x) => i128::from(x),
-                    _ => 0,
-                };
+                let k = as_i128(&kv).unwrap_or(0);
                 if k < 1 {
                     return Err(self.env.runtime_error_at(
                         "E-R005",

@@ -1,10 +1,11 @@
-//! Text predicates and scores (§4.8): tokenisation, `search`, `fuzzy`, `match_text`, BM25.
+//! Text predicates and scores (docs/reference/queries.md, "Text search and vector ranking"):
+//! tokenisation, `search`, `fuzzy`, `match_text`, BM25.
 
 use std::collections::{BTreeSet, HashMap};
 
 use omnigraph_lang::diagnostic::edit_distance;
 
-/// BM25 constants of §4.8.
+/// BM25 constants (docs/reference/queries.md, "Text search and vector ranking").
 pub const K1: f64 = 1.2;
 pub const B: f64 = 0.75;
 

@@ -1,4 +1,5 @@
-//! Load validation beyond a single line (language reference §6.3 steps 2 and 3).
+//! Load validation beyond a single line (docs/reference/data.md, "Validation order", steps 2
+//! and 3).
 //!
 //! As each validated record arrives, [`Checks::observe`] settles its id (merge: an id-less
 //! edge takes the id of the edge with the same endpoints; otherwise a fresh ULID) and checks
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{FastMap as HashMap, FastSet as HashSet};
 
-use omnigraph_lang::catalog::TypeDef;
+use omnigraph_lang::catalog::{node_of_table_key, node_table_key, TypeDef};
 use omnigraph_lang::data::{self as data, Record};
 use omnigraph_lang::value::Value;
 
@@ -25,7 +26,7 @@ use super::committed::{committed_edges, committed_ids, scan_columns, text_at, te
 use super::{line_error, LoadMode};
 use crate::clock::next_ulid;
 use crate::engine::{Engine, Snapshot};
-use crate::rows::cell_value;
+use crate::storage::rows::cell_value;
 use crate::EngineError;
 
 /// Committed edges of one type, for `merge` (endpoint identity and E-D012).
@@ -213,7 +214,7 @@ impl Checks {
                 let (Some(node), Some(node_id)) = (node, node_id) else {
                     continue;
                 };
-                let node_key = format!("node:{node}");
+                let node_key = node_table_key(node);
                 let loaded = self
                     .tables
                     .get(&node_key)
@@ -469,7 +470,7 @@ impl Checks {
                     continue;
                 }
             }
-            let node = node_key.trim_start_matches("node:");
+            let node = node_of_table_key(&node_key).unwrap_or(&node_key);
             let detail = data::msg_endpoint_missing(node, &id);
             let message = data::line_message(line, end, &detail);
             keep_first(found, line, line_error("E-D010", line, message, None));
@@ -489,7 +490,7 @@ impl Checks {
         let nodes: Vec<String> = self
             .tables
             .keys()
-            .filter(|k| k.starts_with("node:"))
+            .filter(|k| node_of_table_key(k).is_some())
             .cloned()
             .collect();
         for node_key in nodes {
@@ -556,7 +557,7 @@ impl Checks {
             return Ok(());
         };
         let edge_key = edge.table_key();
-        let node_key = format!("node:{from}");
+        let node_key = node_table_key(from);
         let edge_in = self.tables.contains_key(&edge_key);
         if !edge_in && !self.tables.contains_key(&node_key) {
             return Ok(());

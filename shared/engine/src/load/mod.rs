@@ -2,21 +2,22 @@
 //! protocol, streamed: the input is read line by line from any async reader and never held
 //! whole.
 //!
-//! Validation follows the language reference's order (§6.3): each line as it is read (shape,
-//! type, properties, values, ranges, checks, id rules — `omnigraph_lang::data`), ids as
-//! records arrive (E-D015, merge identity; [`checks`]), and the rules on the resulting state
-//! once the input is read (E-D009, E-D010, E-D014, E-D011). Valid records are buffered per
-//! table, at most [`LoadOptions::batch_rows`] at a time, and a full buffer is staged as one
-//! detached Lance version ([`stage`]). An input whose tables each fit in one batch is thus
-//! validated completely before anything is written; a larger one is staged batch by batch,
-//! and when a later line or a whole-input rule fails, the staged versions are removed and
-//! the head never moves (but object-store PUTs did happen).
+//! Validation follows the order of docs/reference/data.md, "Validation order": each line as it is
+//! read (shape, type, properties, values, ranges, checks, id rules — `omnigraph_lang::data`), ids
+//! as records arrive (E-D015, merge identity; [`checks`]), and the rules on the resulting state
+//! once the input is read (E-D009, E-D010, E-D014, E-D011). Valid records are buffered per table,
+//! at most [`LoadOptions::batch_rows`] at a time, and a full buffer is staged as one detached Lance
+//! version ([`stage`]). An input whose tables each fit in one batch is thus validated completely
+//! before anything is written; a larger one is staged batch by batch, and when a later line or a
+//! whole-input rule fails, the staged versions are removed and the head never moves (but
+//! object-store PUTs did happen).
 //!
 //! Memory is bounded by the batch size per table plus the ids and key tuples validation
 //! needs (listed in [`checks`]), not by the input size.
 
 mod checks;
 mod committed;
+mod embed;
 mod stage;
 
 /// Hash maps and sets of the load's id bookkeeping: foldhash instead of SipHash (ids are
@@ -26,7 +27,7 @@ pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::Random
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use omnigraph_lang::data::{self as data, JsonlValidator, Record};
 use omnigraph_manifest::{BranchName, GraphId};
@@ -34,7 +35,7 @@ use serde::Serialize;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::engine::{Engine, ReadTarget};
-use crate::write::{conflict_error, Attempt, Planned};
+use crate::protocol::write::{summary_json, Attempt, Publish};
 use crate::EngineError;
 
 use checks::Checks;
@@ -124,19 +125,34 @@ pub struct LoadStats {
     pub bytes: u64,
 }
 
+/// Input records loaded into one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadedTable {
+    pub table_key: String,
+    pub rows: u64,
+}
+
+/// What a load's commit records.
+#[derive(Debug, Clone, Serialize)]
+struct LoadSummary<'a> {
+    mode: LoadMode,
+    tables: &'a [LoadedTable],
+}
+
 /// The result of a load: input records per table (sorted by table key) and the commit.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadOutcome {
     pub branch: BranchName,
     pub commit: String,
     pub version: u64,
-    pub tables: Vec<serde_json::Value>,
+    pub tables: Vec<LoadedTable>,
     /// Not part of the result document.
     #[serde(skip)]
     pub stats: LoadStats,
 }
 
-/// A `bad_request` for input line `line`, with one diagnostic in the §8.1 shape.
+/// A `bad_request` for input line `line`, with one diagnostic in the shape of
+/// docs/reference/diagnostics.md, "Diagnostic shape".
 pub(super) fn line_error(
     code: &str,
     line: usize,
@@ -190,19 +206,10 @@ impl Engine {
             self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
                 .await?;
         }
-        let started = Instant::now();
-        loop {
-            let input = data.as_bytes();
-            match Box::pin(self.load_once(graph, branch, input, mode, actor, options)).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(Attempt::Fail(e)) => return Err(e),
-                Err(Attempt::Retry(conflict)) => {
-                    if started.elapsed() >= self.retry_budget() {
-                        return Err(conflict_error(conflict));
-                    }
-                }
-            }
-        }
+        self.with_retries(self.retry_budget(), || {
+            Box::pin(self.load_once(graph, branch, data.as_bytes(), mode, actor, options))
+        })
+        .await
     }
 
     /// Streams JSONL from `reader` into `branch` as one commit (see the module docs); with
@@ -223,11 +230,17 @@ impl Engine {
             self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
                 .await?;
         }
-        match Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await {
-            Ok(outcome) => Ok(outcome),
-            Err(Attempt::Fail(e)) => Err(e),
-            Err(Attempt::Retry(conflict)) => Err(conflict_error(conflict)),
-        }
+        // The input is read once: one attempt, a lost head is answered with `conflict`.
+        let mut reader = Some(reader);
+        self.with_retries(Duration::ZERO, || {
+            let reader = reader.take();
+            async move {
+                let reader = reader
+                    .ok_or_else(|| EngineError::internal("a streamed load was attempted twice"))?;
+                Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await
+            }
+        })
+        .await
     }
 
     /// One attempt: read and validate the input against the head, staging full batches as
@@ -262,10 +275,13 @@ impl Engine {
                 return Err(Attempt::Fail(e));
             }
         };
-        let tables: Vec<serde_json::Value> = checks
+        let tables: Vec<LoadedTable> = checks
             .table_counts()
             .into_iter()
-            .map(|(k, n)| serde_json::json!({"table_key": k, "rows": n}))
+            .map(|(table_key, n)| LoadedTable {
+                table_key,
+                rows: n as u64,
+            })
             .collect();
         let Some((sidecar, path, pins)) = staged else {
             return Ok(LoadOutcome {
@@ -279,13 +295,20 @@ impl Engine {
         let write_set: BTreeSet<String> = pins.keys().cloned().collect();
         let mut read_set = std::mem::take(&mut checks.read_set);
         read_set.extend(write_set.iter().cloned());
-        let planned = Planned {
-            read_set,
-            write_set,
-            summary: serde_json::json!({"mode": mode, "tables": tables}),
+        let summary = LoadSummary {
+            mode,
+            tables: &tables,
         };
+        let summary = match summary_json(&summary) {
+            Ok(summary) => summary,
+            Err(e) => {
+                stage.discard().await;
+                return Err(Attempt::Fail(e));
+            }
+        };
+        let publish = Publish { read_set, summary };
         match self
-            .publish_staged(&sidecar, &path, &snapshot, &planned, pins)
+            .publish_staged(&sidecar, &path, &snapshot, &publish, pins)
             .await
         {
             Ok(outcome) => Ok(LoadOutcome {
@@ -306,7 +329,7 @@ impl Engine {
 }
 
 /// Reads and validates every line of `reader`, staging records as buffers fill; then
-/// reports the first id error (§6.3 step 2), if any.
+/// reports the first id error (step 2 of docs/reference/data.md, "Validation order"), if any.
 async fn read_input<R: AsyncBufRead + Unpin + Send>(
     engine: &Engine,
     snapshot: &crate::Snapshot,
@@ -382,7 +405,7 @@ async fn flush_embed_queue(
     if queue.is_empty() {
         return Ok(());
     }
-    crate::load_embed::fill_record_embeddings(engine, &snapshot.catalog, queue, |c, l, m| {
+    embed::fill_record_embeddings(engine, &snapshot.catalog, queue, |c, l, m| {
         line_error(c, l, m, None)
     })
     .await?;

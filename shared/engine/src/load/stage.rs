@@ -22,9 +22,10 @@ use omnigraph_manifest::Pin;
 use super::{LoadMode, LoadStats};
 use crate::clock::next_ulid;
 use crate::engine::{Engine, Snapshot};
-use crate::failpoints::failpoint;
-use crate::rows::records_to_batch;
-use crate::sidecar::{Sidecar, CURRENT_OP_ID};
+use crate::protocol::failpoints::failpoint;
+use crate::protocol::sidecar::Sidecar;
+use crate::storage::rows::records_to_batch;
+use crate::storage::tables::CURRENT_OP_ID;
 use crate::EngineError;
 
 /// The staged versions of one table.

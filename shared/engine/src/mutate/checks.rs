@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use omnigraph_lang::catalog::TypeDef;
+use omnigraph_lang::catalog::{node_table_key, TypeDef};
 use omnigraph_lang::data::{msg_card, msg_endpoint_missing, msg_endpoint_prefix, msg_unique};
 
 use super::working::{Row, Working};
@@ -76,12 +76,12 @@ impl Run<'_> {
         };
         // Load both endpoint tables (they join the read set).
         for node in [&from_ty, &to_ty] {
-            work.table(self.engine, self.snapshot, &format!("node:{node}"))
+            work.table(self.engine, self.snapshot, &node_table_key(node))
                 .await?;
         }
         let exists = |work: &Working, node: &str, id: &str| {
             work.tables
-                .get(&format!("node:{node}"))
+                .get(&node_table_key(node))
                 .is_some_and(|t| t.rows.contains_key(id))
         };
         let Some(wt) = work.tables.get(table) else {
@@ -124,7 +124,7 @@ impl Run<'_> {
                 continue;
             }
             let table = edge.table_key();
-            let node_table = format!("node:{from_ty}");
+            let node_table = node_table_key(&from_ty);
             // Sources whose edge count may have changed, with the statement responsible.
             let mut sources: HashMap<String, usize> = work
                 .tables

@@ -1,4 +1,4 @@
-//! `.gq` mutations (language reference §4.12) through the write protocol.
+//! `.gq` mutations (docs/reference/queries.md, "Mutations") through the write protocol.
 //!
 //! A mutation's statements run **in order** against a working copy of the branch head: the
 //! rows of every table a statement or check needs, loaded once from the snapshot (cached
@@ -13,26 +13,26 @@
 //! as one commit. The read set is every table loaded (written, key/uniqueness, endpoint,
 //! cardinality and cascade checks).
 
+pub(crate) mod append;
 mod checks;
 mod statements;
 mod values;
 mod working;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use omnigraph_lang::diagnostic::Diagnostic;
 use omnigraph_lang::ir::{MutationPlan, Plan, Statement};
-use omnigraph_lang::params::{bind_params, Params};
+use omnigraph_lang::params::Params;
 use omnigraph_lang::span::{SourceText, Span};
 use omnigraph_manifest::{BranchName, GraphId, Pin};
 use serde::Serialize;
 
 use crate::clock::now_ms;
-use crate::exec::{diagnostics_error, QUERY_FILE};
-use crate::write::{Operation, Planned};
-use crate::{Engine, EngineError, ReadTarget, Snapshot};
+use crate::exec::compile::{bind, pick_query, QUERY_FILE};
+use crate::protocol::write::{Operation, Planned};
+use crate::{Engine, EngineError, Snapshot};
 
 use statements::Affected;
 use working::{table_batch, Working};
@@ -57,7 +57,8 @@ pub(crate) struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// A `bad_request` with one §8.1 diagnostic at `span`.
+    /// A `bad_request` with one diagnostic at `span` (docs/reference/diagnostics.md,
+    /// "Diagnostic shape").
     fn fail(&self, code: &'static str, span: Span, message: String) -> EngineError {
         let src = SourceText::new(QUERY_FILE, self.source);
         let diag = Diagnostic::error(code, span, message.clone());
@@ -92,72 +93,83 @@ impl Run<'_> {
     }
 }
 
-/// The mutation as a write-protocol operation.
+/// What a mutation's commit records.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MutationSummary {
+    query: String,
+    affected_nodes: u64,
+    affected_edges: u64,
+}
+
+/// The mutation as a write-protocol operation: the query is compiled, its parameters bound
+/// and its statements run in [`Operation::plan`], against the snapshot being planned.
 struct Mutate<'a> {
-    plan: &'a MutationPlan,
-    params: Params,
-    now: i64,
     source: &'a str,
-    prepared: Mutex<Option<(Working, Affected)>>,
+    name: Option<&'a str>,
+    params: Option<&'a serde_json::Value>,
+    now: i64,
 }
 
 #[async_trait]
 impl Operation for Mutate<'_> {
+    type Plan = Working;
+    type Summary = MutationSummary;
+
     fn kind(&self) -> &'static str {
         "mutate"
     }
 
-    async fn plan(&self, engine: &Engine, snapshot: &Snapshot) -> Result<Planned, EngineError> {
+    async fn plan(
+        &self,
+        engine: &Engine,
+        snapshot: &Snapshot,
+    ) -> Result<Planned<Working, MutationSummary>, EngineError> {
+        let query = pick_query(&snapshot.catalog, self.source, self.name)?;
+        let Plan::Mutation(plan) = omnigraph_lang::lower(&query) else {
+            return Err(EngineError::bad_request(format!(
+                "`{}` is a read query; use query to run it",
+                query.name
+            )));
+        };
+        let params = bind(self.source, &query, self.params)?;
         let run = Run {
             engine,
             snapshot,
-            plan: self.plan,
-            params: &self.params,
+            plan: &plan,
+            params: &params,
             now: self.now,
             source: self.source,
         };
         let (work, affected) = run.execute().await?;
-        let planned = Planned {
+        Ok(Planned {
             read_set: work.read_set(),
             write_set: work.write_set(),
-            summary: serde_json::json!({
-                "query": self.plan.name,
-                "affected_nodes": affected.nodes,
-                "affected_edges": affected.edges,
-            }),
-        };
-        if let Ok(mut prepared) = self.prepared.lock() {
-            *prepared = Some((work, affected));
-        }
-        Ok(planned)
+            summary: MutationSummary {
+                query: plan.name.clone(),
+                affected_nodes: affected.nodes,
+                affected_edges: affected.edges,
+            },
+            plan: work,
+        })
     }
 
     async fn apply(
         &self,
         engine: &Engine,
         snapshot: &Snapshot,
-        planned: &Planned,
+        write_set: &BTreeSet<String>,
+        work: Working,
     ) -> Result<BTreeMap<String, Pin>, EngineError> {
-        let batches = {
-            let prepared = self
-                .prepared
-                .lock()
-                .map_err(|_| EngineError::internal("mutation state poisoned"))?;
-            let (work, _) = prepared
-                .as_ref()
-                .ok_or_else(|| EngineError::internal("mutation applied before planning"))?;
-            let mut batches = Vec::new();
-            for table_key in &planned.write_set {
-                let (Some(ty), Some(wt)) = (
-                    snapshot.catalog.by_table_key(table_key),
-                    work.tables.get(table_key),
-                ) else {
-                    continue;
-                };
-                batches.push((table_key.clone(), table_batch(ty, wt)?));
-            }
-            batches
-        };
+        let mut batches = Vec::new();
+        for table_key in write_set {
+            let (Some(ty), Some(wt)) = (
+                snapshot.catalog.by_table_key(table_key),
+                work.tables.get(table_key),
+            ) else {
+                continue;
+            };
+            batches.push((table_key.clone(), table_batch(ty, wt)?));
+        }
         let mut pins = BTreeMap::new();
         for (table_key, batch) in batches {
             let (uri, base) = engine.open_table(snapshot, &table_key).await?;
@@ -181,56 +193,16 @@ impl Engine {
         params: Option<&serde_json::Value>,
         actor: &str,
     ) -> Result<MutationOutcome, EngineError> {
-        let snapshot = self
-            .snapshot(graph, &ReadTarget::Branch(branch.clone()))
-            .await?;
-        let (queries, diags) = omnigraph_lang::check_file(&snapshot.catalog, source);
-        if diags.iter().any(|d| d.is_error()) {
-            return Err(diagnostics_error(source, &diags));
-        }
-        let query = match name {
-            Some(n) => queries
-                .iter()
-                .find(|q| q.name == n)
-                .ok_or_else(|| EngineError::not_found(format!("query `{n}`")))?,
-            None => match queries.as_slice() {
-                [only] => only,
-                [] => return Err(EngineError::bad_request("the query source holds no query")),
-                many => {
-                    let names: Vec<String> = many.iter().map(|q| format!("`{}`", q.name)).collect();
-                    return Err(EngineError::bad_request(format!(
-                        "the query source holds {} queries ({}); name the one to run",
-                        many.len(),
-                        names.join(", ")
-                    )));
-                }
-            },
-        };
-        let Plan::Mutation(plan) = omnigraph_lang::lower(query) else {
-            return Err(EngineError::bad_request(format!(
-                "`{}` is a read query; use query to run it",
-                query.name
-            )));
-        };
-        let bound = bind_params(&query.params, query.name_span, params)
-            .map_err(|d| diagnostics_error(source, &d))?;
         let op = Mutate {
-            plan: &plan,
-            params: bound,
-            now: i64::try_from(now_ms()).unwrap_or(i64::MAX),
             source,
-            prepared: Mutex::new(None),
+            name,
+            params,
+            now: i64::try_from(now_ms()).unwrap_or(i64::MAX),
         };
         let outcome = self.execute_write(graph, branch, actor, &op).await?;
-        let affected = op
-            .prepared
-            .lock()
-            .ok()
-            .and_then(|p| p.as_ref().map(|(_, a)| *a))
-            .unwrap_or_default();
         Ok(MutationOutcome {
-            affected_nodes: affected.nodes,
-            affected_edges: affected.edges,
+            affected_nodes: outcome.summary.affected_nodes,
+            affected_edges: outcome.summary.affected_edges,
             commit: outcome.commit,
             version: outcome.version,
         })

@@ -7,18 +7,10 @@ use omnigraph_lang::data::{msg_check, msg_enum, msg_range};
 use omnigraph_lang::types::{Core, PropType, ScalarType};
 use omnigraph_lang::value::{parse_blob, quote_truncated, Value};
 
+use crate::storage::rows::as_i128;
+
 /// A rejected value: its code and message.
 pub type Reject = (&'static str, String);
-
-fn as_i128(v: &Value) -> Option<i128> {
-    match v {
-        Value::I32(x) => Some(i128::from(*x)),
-        Value::I64(x) => Some(i128::from(*x)),
-        Value::U32(x) => Some(i128::from(*x)),
-        Value::U64(x) => Some(i128::from(*x)),
-        _ => None,
-    }
-}
 
 fn out_of_range(prop: &str, v: &Value, s: ScalarType) -> Reject {
     (

@@ -9,7 +9,7 @@ use omnigraph_lang::ir::EntityKind;
 use omnigraph_lang::value::Value;
 
 use crate::exec::scan::scan_all;
-use crate::rows::{cell_value, records_to_batch};
+use crate::storage::rows::{cell_value, records_to_batch};
 use crate::{Engine, EngineError, Snapshot};
 
 /// One node or edge row.

@@ -79,7 +79,8 @@ fn mismatch(ty: &PropType, v: &Value) -> EngineError {
     EngineError::bad_request(format!("expected {}, got {}", ty.pg(), v.describe()))
 }
 
-fn as_i128(v: &Value) -> Option<i128> {
+/// An integer value of any width as `i128` (`None` for anything else).
+pub(crate) fn as_i128(v: &Value) -> Option<i128> {
     match v {
         Value::I32(x) => Some(i128::from(*x)),
         Value::I64(x) => Some(i128::from(*x)),
@@ -89,7 +90,8 @@ fn as_i128(v: &Value) -> Option<i128> {
     }
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+/// A numeric value as `f64` (integers converted; `None` for anything else).
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::F32(x) => Some(f64::from(*x)),
         Value::F64(x) => Some(*x),

@@ -1,4 +1,5 @@
-//! Recovery of dead writers (architecture §6): the sweep of `__recovery/` sidecars.
+//! Recovery of dead writers (docs/architecture.md, "Recovery"): the sweep of `__recovery/`
+//! sidecars.
 //!
 //! For each sidecar past its deadline, whether the writer's head CAS happened is decided from
 //! the branch's lineage (see [`Outcome`]):
@@ -37,15 +38,16 @@ use omnigraph_manifest::{BranchName, Commit, GraphId, Head, ManifestError, PageR
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::sidecar::{Sidecar, OP_ID_PROPERTY};
+use crate::protocol::sidecar::Sidecar;
+use crate::protocol::timing::CLOCK_MARGIN_MS;
+use crate::storage::files::referenced_files;
+use crate::storage::tables::OP_ID_PROPERTY;
 use crate::EngineError;
 
 /// The actor recorded on recovery audit records.
 pub const RECOVERY_ACTOR: &str = "omnigraph:recovery";
 /// Manifest record namespace of recovery audit entries.
 pub const AUDIT_NAMESPACE: &str = "audit";
-/// Tolerated clock difference between writers, the object store and the recovering process.
-const CLOCK_MARGIN_MS: u64 = 15 * 60 * 1000;
 /// Commits read per page while collecting recent history.
 const PAGE: usize = 500;
 
@@ -374,7 +376,7 @@ impl Engine {
                     ));
                     continue;
                 }
-                let manifest = crate::layout::detached_manifest(&dir, version);
+                let manifest = crate::storage::layout::detached_manifest(&dir, version);
                 match self.store.head(&manifest).await {
                     Ok(_) => {}
                     Err(object_store::Error::NotFound { .. }) => continue,
@@ -520,40 +522,12 @@ impl Engine {
                 ignore_missing(self.store.delete(file).await)?;
             }
             for version in versions.iter().rev() {
-                let manifest = crate::layout::detached_manifest(&dir, *version);
+                let manifest = crate::storage::layout::detached_manifest(&dir, *version);
                 ignore_missing(self.store.delete(&manifest).await)?;
             }
         }
         ignore_missing(self.store.delete(path).await)
     }
-}
-
-/// Data, deletion and transaction files of one version (in this dataset's own base).
-pub(crate) fn referenced_files(dir: &Path, dataset: &lance::Dataset) -> BTreeMap<String, Path> {
-    let mut out = BTreeMap::new();
-    let mut add = |rel: String| {
-        let path = Path::from(format!("{dir}/{rel}"));
-        out.insert(rel, path);
-    };
-    for fragment in dataset.fragments().iter() {
-        for file in fragment.files.iter().filter(|f| f.base_id.is_none()) {
-            add(format!("data/{}", file.path));
-        }
-        if let Some(deletion) = fragment
-            .deletion_file
-            .as_ref()
-            .filter(|d| d.base_id.is_none())
-        {
-            add(lance_table::io::deletion::relative_deletion_file_path(
-                fragment.id,
-                deletion,
-            ));
-        }
-    }
-    if let Some(txn) = &dataset.manifest().transaction_file {
-        add(format!("_transactions/{txn}"));
-    }
-    out
 }
 
 impl Engine {
@@ -596,7 +570,7 @@ impl Engine {
                 if sidecar.staged.get(table_key).map(|p| p.version) == Some(*version) {
                     continue;
                 }
-                let manifest = crate::layout::detached_manifest(&dir, *version);
+                let manifest = crate::storage::layout::detached_manifest(&dir, *version);
                 ignore_missing(self.store.delete(&manifest).await)?;
             }
         }

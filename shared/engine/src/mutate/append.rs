@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use arrow_array::RecordBatch;
 use async_trait::async_trait;
 use omnigraph_manifest::Pin;
+use serde::Serialize;
 
 use crate::engine::{Engine, Snapshot};
-use crate::write::{Operation, Planned};
+use crate::protocol::write::{Operation, Planned};
 use crate::EngineError;
 
 /// Appends `batch` to the table `table_key`.
@@ -18,13 +19,26 @@ pub struct AppendRows {
     pub batch: RecordBatch,
 }
 
+/// What an append's commit records: rows appended per table.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendSummary {
+    pub appended: BTreeMap<String, usize>,
+}
+
 #[async_trait]
 impl Operation for AppendRows {
+    type Plan = ();
+    type Summary = AppendSummary;
+
     fn kind(&self) -> &'static str {
         "append"
     }
 
-    async fn plan(&self, _engine: &Engine, snapshot: &Snapshot) -> Result<Planned, EngineError> {
+    async fn plan(
+        &self,
+        _engine: &Engine,
+        snapshot: &Snapshot,
+    ) -> Result<Planned<(), AppendSummary>, EngineError> {
         let ty = snapshot
             .catalog
             .by_table_key(&self.table_key)
@@ -45,7 +59,10 @@ impl Operation for AppendRows {
             } else {
                 BTreeSet::from([self.table_key.clone()])
             },
-            summary: serde_json::json!({ "appended": { &self.table_key: self.batch.num_rows() } }),
+            summary: AppendSummary {
+                appended: BTreeMap::from([(self.table_key.clone(), self.batch.num_rows())]),
+            },
+            plan: (),
         })
     }
 
@@ -53,7 +70,8 @@ impl Operation for AppendRows {
         &self,
         engine: &Engine,
         snapshot: &Snapshot,
-        _planned: &Planned,
+        _write_set: &BTreeSet<String>,
+        _plan: (),
     ) -> Result<BTreeMap<String, Pin>, EngineError> {
         let (uri, base) = engine.open_table(snapshot, &self.table_key).await?;
         let txn = engine

@@ -113,7 +113,7 @@ macro_rules! failpoint {
     ($name:ident) => {
         #[cfg(feature = "failpoints")]
         {
-            $crate::failpoints::hit($crate::failpoints::$name)?;
+            $crate::protocol::failpoints::hit($crate::protocol::failpoints::$name)?;
         }
     };
 }

@@ -1,7 +1,7 @@
-//! Mark-and-sweep garbage collection of one graph (architecture §6): expires commits outside
-//! the retention window, then deletes every table object (detached manifests, data, deletion,
-//! transaction and index files) that no live version references and that is older than the
-//! guard.
+//! Mark-and-sweep garbage collection of one graph (docs/architecture.md, "Garbage collection"):
+//! expires commits outside the retention window, then deletes every table object (detached
+//! manifests, data, deletion, transaction and index files) that no live version references
+//! and that is older than the guard.
 //!
 //! **Live set.** Every version pinned by a branch head (read *after* the expired commits were
 //! deleted), by a retained commit, or named by a sidecar in `__recovery/`; every table's
@@ -43,12 +43,11 @@ use omnigraph_manifest::{BranchName, Commit, GraphId, Head, PageRequest, Pin};
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::recover::referenced_files;
-use crate::sidecar::Sidecar;
+use crate::protocol::sidecar::Sidecar;
+use crate::protocol::timing::DEFAULT_FUNCTION_TIMEOUT;
+use crate::storage::files::{manifest_version, referenced_files};
 use crate::EngineError;
 
-/// The longest function timeout by default (the Lambda maximum, 15 minutes).
-pub const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Commits read per page.
 const PAGE: usize = 500;
 
@@ -522,7 +521,7 @@ impl Engine {
             .collect();
         let version = dataset.version().version;
         if is_detached_version(version) {
-            out.push(crate::layout::detached_manifest(&dir, version).to_string());
+            out.push(crate::storage::layout::detached_manifest(&dir, version).to_string());
         }
         Ok(out)
     }
@@ -532,24 +531,13 @@ impl Engine {
         if !is_detached_version(version) {
             return Ok(false);
         }
-        let path = crate::layout::detached_manifest(dir, version);
+        let path = crate::storage::layout::detached_manifest(dir, version);
         match self.store.head(&path).await {
             Ok(_) => Ok(false),
             Err(object_store::Error::NotFound { .. }) => Ok(true),
             Err(e) => Err(e.into()),
         }
     }
-}
-
-/// The version of a manifest file name in `_versions/`: `d<v>.manifest` (detached),
-/// `<20 digits>.manifest` (V2, inverted) or `<v>.manifest` (V1).
-fn manifest_version(name: &str) -> Option<u64> {
-    let stem = name.strip_suffix(".manifest")?;
-    if let Some(detached) = stem.strip_prefix('d') {
-        return detached.parse().ok();
-    }
-    let n: u64 = stem.parse().ok()?;
-    Some(if stem.len() == 20 { u64::MAX - n } else { n })
 }
 
 #[cfg(test)]
@@ -565,21 +553,5 @@ mod tests {
         assert_eq!(err, Some("bad_request"));
         opts.function_timeout = Duration::from_secs(60);
         assert_eq!(opts.effective_guard().ok(), Some(Duration::from_secs(1799)));
-    }
-
-    #[test]
-    fn manifest_names() {
-        assert_eq!(
-            manifest_version("d9223372036854775809.manifest"),
-            Some(1 << 63 | 1)
-        );
-        assert_eq!(
-            manifest_version("18446744073709551614.manifest"),
-            Some(1),
-            "V2 names invert the version"
-        );
-        assert_eq!(manifest_version("3.manifest"), Some(3));
-        assert_eq!(manifest_version("_latest.manifest"), None);
-        assert_eq!(manifest_version("d12.txn"), None);
     }
 }

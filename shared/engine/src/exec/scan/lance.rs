@@ -1,107 +1,28 @@
-//! Table scans: Lance scans with projection and predicate pushdown (SQL built from the IR's
-//! pushable predicates with escaped literals), residual predicates evaluated in memory, and
-//! a process-wide cache of scan results keyed by `(table uri, version, columns, filter)`.
-//! Node tables up to [`super::memscan::IN_MEMORY_ROWS`] rows are filtered in memory instead.
+//! The Lance scan: projection and predicate pushdown (SQL built from the IR's pushable
+//! predicates with escaped literals), residual predicates evaluated in memory, and a
+//! process-wide cache of scan results keyed by `(table uri, version, columns, filter)`.
+//! The bottom of the scan wing: it calls nothing else of the executor but the predicate
+//! evaluator.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, BooleanArray, RecordBatch, StringArray};
+use arrow_array::{BooleanArray, RecordBatch};
 use omnigraph_lang::ir::ScanPredicate;
 use omnigraph_lang::query::ast::CmpOp;
 use omnigraph_lang::types::{Core, ScalarType};
 use omnigraph_lang::value::Value;
 
 use super::cache::ByteCache;
-use super::filter::scan_predicate_holds;
-use super::Env;
-use crate::rows::cell_value;
+use super::predicate::{predicate_column, scan_predicate_holds};
+use super::table::Table;
+use crate::exec::env::Env;
 use crate::{Engine, EngineError, Snapshot};
 
 type ScanKey = (String, u64, String, String);
 
 static SCANS: LazyLock<ByteCache<ScanKey, RecordBatch>> =
     LazyLock::new(|| ByteCache::new(512 << 20));
-
-/// Where a table's rows sit in an unfiltered in-order scan of the whole table.
-#[derive(Debug, Clone)]
-pub enum Origin {
-    /// Row `r` is row `r` of the unfiltered scan.
-    Full,
-    /// Row `r` is row `rows[r]` of the unfiltered scan.
-    Subset(Arc<Vec<u32>>),
-    /// Not known (rows filtered by Lance).
-    Unknown,
-}
-
-/// Rows of one table (or of the candidates of one variable) with the columns a query reads.
-#[derive(Debug, Clone)]
-pub struct Table {
-    pub batch: RecordBatch,
-    ids: StringArray,
-    cols: HashMap<String, usize>,
-    pub origin: Origin,
-}
-
-impl Table {
-    pub fn new(batch: RecordBatch) -> Result<Self, EngineError> {
-        Self::with_origin(batch, Origin::Unknown)
-    }
-
-    pub fn with_origin(batch: RecordBatch, origin: Origin) -> Result<Self, EngineError> {
-        let ids = batch
-            .column_by_name("id")
-            .and_then(|c| c.as_string_opt::<i32>().cloned())
-            .ok_or_else(|| EngineError::internal("scan without a Utf8 `id` column"))?;
-        let cols = batch
-            .schema()
-            .fields()
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name().clone(), i))
-            .collect();
-        Ok(Self {
-            batch,
-            ids,
-            cols,
-            origin,
-        })
-    }
-
-    /// The column `prop`, if scanned.
-    pub fn column(&self, prop: &str) -> Option<&arrow_array::ArrayRef> {
-        self.cols.get(prop).map(|c| self.batch.column(*c))
-    }
-
-    pub fn len(&self) -> usize {
-        self.batch.num_rows()
-    }
-
-    pub fn id(&self, row: u32) -> &str {
-        self.ids.value(row as usize)
-    }
-
-    /// The value of `prop` (`id` included) in `row`.
-    pub fn value(&self, row: u32, prop: &str) -> Result<Value, EngineError> {
-        let col = self
-            .cols
-            .get(prop)
-            .ok_or_else(|| EngineError::internal(format!("column `{prop}` was not scanned")))?;
-        cell_value(self.batch.column(*col).as_ref(), row as usize)
-    }
-
-    /// The string value of a `String` column (`None` for null).
-    pub fn str_value(&self, row: u32, prop: &str) -> Option<&str> {
-        let col = self.cols.get(prop)?;
-        let arr = self.batch.column(*col).as_string_opt::<i32>()?;
-        if arr.is_null(row as usize) {
-            None
-        } else {
-            Some(arr.value(row as usize))
-        }
-    }
-}
 
 /// Scans `table_key` at the snapshot's version: `columns` only, rows passing `filter` (Lance
 /// SQL). Warm repeats are served from process memory without any request.
@@ -249,18 +170,9 @@ fn pushdown(pred: &ScanPredicate, env: &Env) -> Push {
     }
 }
 
-/// Columns a predicate reads.
-pub fn predicate_column(pred: &ScanPredicate) -> &str {
-    match pred {
-        ScanPredicate::Compare { prop, .. }
-        | ScanPredicate::ListContains { prop, .. }
-        | ScanPredicate::IsNull { prop, .. } => prop,
-        ScanPredicate::Text(t) => &t.prop,
-    }
-}
-
-/// The rows of node table `table_key` satisfying every predicate, with `props` (and `id`).
-pub async fn scan_nodes(
+/// The rows of node table `table_key` satisfying every predicate, with `props` (and `id`):
+/// predicates Lance can evaluate are pushed into its scan, the rest are evaluated here.
+pub async fn scan_nodes_pushdown(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,
@@ -268,13 +180,6 @@ pub async fn scan_nodes(
     props: &BTreeSet<String>,
     env: &Env,
 ) -> Result<Table, EngineError> {
-    let rows = snapshot.tables.get(table_key).map_or(u64::MAX, |p| p.rows);
-    if rows <= super::memscan::IN_MEMORY_ROWS {
-        return super::memscan::scan_nodes_in_memory(
-            engine, snapshot, table_key, predicates, props, env,
-        )
-        .await;
-    }
     let mut sql = Vec::new();
     let mut residual = Vec::new();
     let mut never = false;

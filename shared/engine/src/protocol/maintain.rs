@@ -8,8 +8,8 @@ use omnigraph_manifest::GraphId;
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::gc::{GcOptions, GcReport};
-use crate::recover::RecoveryReport;
+use crate::protocol::gc::{GcOptions, GcReport};
+use crate::protocol::recover::RecoveryReport;
 use crate::EngineError;
 
 /// What the sweep did to one graph.

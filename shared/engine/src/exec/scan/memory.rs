@@ -1,8 +1,9 @@
-//! Candidate rows of a node variable from the table held in process memory: the columns a
-//! query reads are scanned once per table version (unfiltered, cached), and predicates are
-//! evaluated here — an equality on the key (or `id`) through the node index's id → row map,
-//! comparisons with Arrow kernels, anything else row by row with the reference semantics of
-//! [`super::compare::holds`]. So a warm query with any parameters makes no storage request.
+//! The in-memory scan: candidate rows of a node variable from the table held in process
+//! memory. The columns a query reads are scanned once per table version (unfiltered, cached,
+//! through the Lance scan), and predicates are evaluated here — an equality on the key (or
+//! `id`) through the node index's id → row map, comparisons with Arrow kernels, anything else
+//! row by row with the reference semantics of [`crate::exec::compare::holds`]. So a warm
+//! query with any parameters makes no storage request.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,10 +17,12 @@ use omnigraph_lang::ir::ScanPredicate;
 use omnigraph_lang::query::ast::CmpOp;
 use omnigraph_lang::value::Value;
 
-use super::adjacency::node_index;
-use super::filter::scan_predicate_holds;
-use super::scan::{predicate_column, scan_all, Origin, Table};
-use super::Env;
+use super::lance::scan_all;
+use super::node_index::node_index;
+use super::predicate::{predicate_column, scan_predicate_holds};
+use super::table::{Origin, Table};
+use crate::exec::env::Env;
+use crate::storage::rows::as_i128;
 use crate::{Engine, EngineError, Snapshot};
 
 /// Node tables with at most this many rows are filtered in memory; larger ones push their
@@ -132,25 +135,19 @@ fn row_mask(p: &ScanPredicate, table: &Table, env: &Env) -> Result<BooleanArray,
     Ok(BooleanArray::from(keep))
 }
 
-fn int_of(v: &Value) -> Option<i128> {
-    match v {
-        Value::I32(x) => Some(i128::from(*x)),
-        Value::I64(x) => Some(i128::from(*x)),
-        Value::U32(x) => Some(i128::from(*x)),
-        Value::U64(x) => Some(i128::from(*x)),
-        _ => None,
-    }
-}
-
 /// A one-element array of the column's type holding `v` exactly, if it can (else the caller
 /// falls back to row-by-row evaluation).
 fn scalar_like(column: &ArrayRef, v: &Value) -> Option<ArrayRef> {
     Some(match (column.data_type(), v) {
         (DataType::Utf8, Value::String(s)) => Arc::new(StringArray::from(vec![s.as_str()])),
-        (DataType::Int32, v) => Arc::new(Int32Array::from(vec![i32::try_from(int_of(v)?).ok()?])),
-        (DataType::Int64, v) => Arc::new(Int64Array::from(vec![i64::try_from(int_of(v)?).ok()?])),
-        (DataType::UInt32, v) => Arc::new(UInt32Array::from(vec![u32::try_from(int_of(v)?).ok()?])),
-        (DataType::UInt64, v) => Arc::new(UInt64Array::from(vec![u64::try_from(int_of(v)?).ok()?])),
+        (DataType::Int32, v) => Arc::new(Int32Array::from(vec![i32::try_from(as_i128(v)?).ok()?])),
+        (DataType::Int64, v) => Arc::new(Int64Array::from(vec![i64::try_from(as_i128(v)?).ok()?])),
+        (DataType::UInt32, v) => {
+            Arc::new(UInt32Array::from(vec![u32::try_from(as_i128(v)?).ok()?]))
+        }
+        (DataType::UInt64, v) => {
+            Arc::new(UInt64Array::from(vec![u64::try_from(as_i128(v)?).ok()?]))
+        }
         (DataType::Float64, Value::F64(x)) if !x.is_nan() => Arc::new(Float64Array::from(vec![*x])),
         _ => return None,
     })

@@ -37,13 +37,3 @@ pub struct Sidecar {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub intermediate: BTreeMap<String, Vec<u64>>,
 }
-
-/// The Lance transaction property carrying the op id of the write that made a version.
-pub const OP_ID_PROPERTY: &str = "omnigraph.op_id";
-
-tokio::task_local! {
-    /// The op id of the write whose step B runs in this task; `Tables::commit_detached`
-    /// stamps it on every version it commits. (Staging must run in the writer's task, not in
-    /// a spawned one, for the stamp to be seen.)
-    pub(crate) static CURRENT_OP_ID: String;
-}

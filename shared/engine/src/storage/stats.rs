@@ -6,7 +6,7 @@ use std::time::Instant;
 use omnigraph_manifest::ManifestStats;
 use serde::Serialize;
 
-use crate::counting_store::ObjectStats;
+use crate::storage::counting_store::ObjectStats;
 
 /// Requests one operation made at the storage boundaries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]

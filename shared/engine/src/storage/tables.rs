@@ -24,11 +24,20 @@ use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedLis
 use object_store::ObjectStore;
 use omnigraph_manifest::Pin;
 
-use crate::counting_store::{CountingStore, ObjectCounters};
-use crate::failpoints::failpoint;
-use crate::pinned_handler::PinnedLocations;
-use crate::sidecar::{CURRENT_OP_ID, OP_ID_PROPERTY};
+use crate::protocol::failpoints::failpoint;
+use crate::storage::counting_store::{CountingStore, ObjectCounters};
+use crate::storage::pinned_handler::PinnedLocations;
 use crate::EngineError;
+
+/// The Lance transaction property carrying the op id of the write that made a version.
+pub const OP_ID_PROPERTY: &str = "omnigraph.op_id";
+
+tokio::task_local! {
+    /// The op id of the write whose step B runs in this task; `Tables::commit_detached`
+    /// stamps it on every version it commits. (Staging must run in the writer's task, not in
+    /// a spawned one, for the stamp to be seen.)
+    pub(crate) static CURRENT_OP_ID: String;
+}
 
 /// Wraps every object store Lance builds so its requests are counted.
 #[derive(Debug)]

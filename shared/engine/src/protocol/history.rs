@@ -10,7 +10,7 @@ use omnigraph_manifest::{BranchName, Commit, GraphId, Head, ManifestError, PageR
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::failpoints::failpoint;
+use crate::protocol::failpoints::failpoint;
 use crate::EngineError;
 
 /// Where a new branch starts.

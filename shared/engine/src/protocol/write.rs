@@ -1,4 +1,4 @@
-//! The write protocol every writer follows (architecture §5):
+//! The write protocol every writer follows (docs/architecture.md, "The write protocol"):
 //!
 //! ```text
 //! A  read the head (version N); plan and validate against it;
@@ -17,6 +17,7 @@
 //! sidecar tells `recover` what to remove.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -27,78 +28,116 @@ use serde::Serialize;
 
 use crate::clock::{next_ulid, now_ms};
 use crate::engine::{Engine, ReadTarget, Snapshot};
-use crate::failpoints::failpoint;
-use crate::sidecar::{Sidecar, CURRENT_OP_ID};
+use crate::protocol::failpoints::failpoint;
+use crate::protocol::sidecar::Sidecar;
+use crate::protocol::timing::DEFAULT_RETRY_BUDGET;
+use crate::storage::tables::CURRENT_OP_ID;
 use crate::{EngineError, ManifestConflict};
-
-/// How long a writer keeps retrying after losing the head to an overlapping writer.
-pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
-/// A sidecar older than this belongs to a dead writer (function timeout plus a margin).
-pub const DEFAULT_SIDECAR_DEADLINE: Duration =
-    Duration::from_secs(crate::gc::DEFAULT_FUNCTION_TIMEOUT.as_secs() + 60);
 
 /// What an operation decided after validating against a snapshot.
 #[derive(Debug, Clone, Default)]
-pub struct Planned {
+pub struct Planned<P, S> {
     /// Tables read to validate (their pins must not move before the CAS).
     pub read_set: BTreeSet<String>,
     /// Tables the operation writes (a subset of what it pins).
     pub write_set: BTreeSet<String>,
-    /// A small JSON summary stored on the commit.
-    pub summary: serde_json::Value,
+    /// The summary stored on the commit (as JSON) and answered in the outcome.
+    pub summary: S,
+    /// What `apply` stages; moved into it.
+    pub plan: P,
 }
 
 /// One writer: validation against a snapshot, then staging of its tables.
 #[async_trait]
 pub trait Operation: Send + Sync {
+    /// What `plan` hands to `apply` (by value).
+    type Plan: Send;
+    /// The commit's summary.
+    type Summary: Serialize + Clone + Send + Sync;
+
     /// The commit's `op_kind`.
     fn kind(&self) -> &'static str;
 
     /// Validates against `snapshot`; an `Err` here changes nothing.
-    async fn plan(&self, engine: &Engine, snapshot: &Snapshot) -> Result<Planned, EngineError>;
+    async fn plan(
+        &self,
+        engine: &Engine,
+        snapshot: &Snapshot,
+    ) -> Result<Planned<Self::Plan, Self::Summary>, EngineError>;
 
-    /// Stages and detached-commits every table in `planned.write_set` on its pin in
-    /// `snapshot`, returning the new pins.
+    /// Stages and detached-commits every table in `write_set` on its pin in `snapshot`,
+    /// returning the new pins.
     async fn apply(
         &self,
         engine: &Engine,
         snapshot: &Snapshot,
-        planned: &Planned,
+        write_set: &BTreeSet<String>,
+        plan: Self::Plan,
     ) -> Result<BTreeMap<String, Pin>, EngineError>;
 }
 
 /// The acknowledged result of a write.
 #[derive(Debug, Clone, Serialize)]
-pub struct WriteOutcome {
+pub struct WriteOutcome<S> {
     pub branch: BranchName,
     pub version: u64,
     pub commit: String,
     /// False when the operation changed nothing (no commit was made).
     pub committed: bool,
-    pub summary: serde_json::Value,
+    pub summary: S,
     /// How many times the head was re-published on a newer head (disjoint writers won).
     pub rebases: u32,
 }
 
+/// What the head CAS publishes: the tables that must not have moved, and the commit summary.
+pub(crate) struct Publish {
+    pub read_set: BTreeSet<String>,
+    pub summary: serde_json::Value,
+}
+
+/// The commit summary of `summary` as stored in the manifest.
+pub(crate) fn summary_json<S: Serialize>(summary: &S) -> Result<serde_json::Value, EngineError> {
+    serde_json::to_value(summary)
+        .map_err(|e| EngineError::internal(format!("commit summary encoding: {e}")))
+}
+
 impl Engine {
     /// Runs `op` on `branch` through the write protocol.
-    pub async fn execute_write(
+    pub async fn execute_write<O: Operation + ?Sized>(
         &self,
         graph: &GraphId,
         branch: &BranchName,
         actor: &str,
-        op: &dyn Operation,
-    ) -> Result<WriteOutcome, EngineError> {
+        op: &O,
+    ) -> Result<WriteOutcome<O::Summary>, EngineError> {
+        self.with_retries(self.retry_budget(), || {
+            self.write_once(graph, branch, actor, op)
+        })
+        .await
+    }
+
+    /// The one retry loop of every writer: runs `attempt` again while it loses the head to a
+    /// writer that moved a table it read and `budget` lasts, then answers `conflict`. A zero
+    /// budget makes one attempt (a load whose input can be read only once).
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        budget: Duration,
+        mut attempt: F,
+    ) -> Result<T, EngineError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Attempt>>,
+    {
         let started = Instant::now();
         loop {
-            match self.write_once(graph, branch, actor, op).await {
+            match attempt().await {
+                Ok(outcome) => return Ok(outcome),
+                Err(Attempt::Fail(e)) => return Err(e),
                 Err(Attempt::Retry(conflict)) => {
-                    if started.elapsed() >= self.retry_budget() {
+                    if started.elapsed() >= budget {
                         return Err(conflict_error(conflict));
                     }
                 }
-                Err(Attempt::Fail(e)) => return Err(e),
-                Ok(outcome) => return Ok(outcome),
             }
         }
     }
@@ -107,38 +146,47 @@ impl Engine {
         DEFAULT_RETRY_BUDGET
     }
 
-    async fn write_once(
+    async fn write_once<O: Operation + ?Sized>(
         &self,
         graph: &GraphId,
         branch: &BranchName,
         actor: &str,
-        op: &dyn Operation,
-    ) -> Result<WriteOutcome, Attempt> {
+        op: &O,
+    ) -> Result<WriteOutcome<O::Summary>, Attempt> {
         // A: read and validate.
         let snapshot = self
             .snapshot(graph, &ReadTarget::Branch(branch.clone()))
             .await?;
-        let mut planned = op.plan(self, &snapshot).await?;
-        if planned.write_set.is_empty() {
+        let Planned {
+            mut read_set,
+            write_set,
+            summary,
+            plan,
+        } = op.plan(self, &snapshot).await?;
+        if write_set.is_empty() {
             return Ok(WriteOutcome {
                 branch: branch.clone(),
                 version: snapshot.version,
                 commit: snapshot.commit.clone(),
                 committed: false,
-                summary: planned.summary,
+                summary,
                 rebases: 0,
             });
         }
-        planned.read_set.extend(planned.write_set.iter().cloned());
+        read_set.extend(write_set.iter().cloned());
+        let publish = Publish {
+            read_set,
+            summary: summary_json(&summary)?,
+        };
         let op_id = next_ulid(None);
-        let tables: Vec<String> = planned.write_set.iter().cloned().collect();
+        let tables: Vec<String> = write_set.iter().cloned().collect();
         let sidecar = self.new_sidecar(&snapshot, op.kind(), actor, &op_id, tables);
         let sidecar_path = self.create_sidecar(&sidecar).await?;
 
         // B: stage and commit detached (each version stamped with the op id), then record
         // the staged versions in the sidecar so `recover` can remove them precisely.
         let new_pins = CURRENT_OP_ID
-            .scope(op_id.clone(), op.apply(self, &snapshot, &planned))
+            .scope(op_id.clone(), op.apply(self, &snapshot, &write_set, plan))
             .await?;
         failpoint!(WRITE_AFTER_STAGE);
         let staged = Sidecar {
@@ -147,8 +195,17 @@ impl Engine {
         };
         self.rewrite_sidecar(&sidecar_path, &staged).await?;
         failpoint!(WRITE_AFTER_SIDECAR_REWRITE);
-        self.publish_staged(&staged, &sidecar_path, &snapshot, &planned, new_pins)
-            .await
+        let published = self
+            .publish_staged(&staged, &sidecar_path, &snapshot, &publish, new_pins)
+            .await?;
+        Ok(WriteOutcome {
+            branch: published.branch,
+            version: published.version,
+            commit: published.commit,
+            committed: true,
+            summary,
+            rebases: published.rebases,
+        })
     }
 
     /// Step A's sidecar: `PUT __recovery/<op id>.json` (create-only); returns its path.
@@ -223,9 +280,9 @@ impl Engine {
         sidecar: &Sidecar,
         sidecar_path: &Path,
         snapshot: &Snapshot,
-        planned: &Planned,
+        publish: &Publish,
         new_pins: BTreeMap<String, Pin>,
-    ) -> Result<WriteOutcome, Attempt> {
+    ) -> Result<Published, Attempt> {
         let (graph, branch, op_id) = (&sidecar.graph, &sidecar.branch, &sidecar.op_id);
         let mut base = Head {
             version: snapshot.version,
@@ -249,7 +306,7 @@ impl Engine {
                 created_at: now_ms(),
                 schema_hash: base.schema_hash.clone(),
                 pins: tables.clone(),
-                summary: planned.summary.clone(),
+                summary: publish.summary.clone(),
             };
             self.manifest
                 .put_commit(&commit)
@@ -282,12 +339,10 @@ impl Engine {
                         tracing::warn!(error = %e, op_id, "sidecar not deleted; recover will");
                     }
                     failpoint!(WRITE_AFTER_SIDECAR_DELETE);
-                    return Ok(WriteOutcome {
+                    return Ok(Published {
                         branch: branch.clone(),
                         version: head.version,
                         commit: head.commit_id,
-                        committed: true,
-                        summary: planned.summary.clone(),
                         rebases,
                     });
                 }
@@ -299,7 +354,7 @@ impl Engine {
                             "branch `{branch}` of graph `{graph}` (deleted during the write)"
                         ))));
                     };
-                    if let Some(conflict) = moved_table(&planned.read_set, &base, &actual) {
+                    if let Some(conflict) = moved_table(&publish.read_set, &base, &actual) {
                         return Err(Attempt::Retry(conflict));
                     }
                     base = *actual;
@@ -309,6 +364,15 @@ impl Engine {
             }
         }
     }
+}
+
+/// The head a staged write was published as.
+pub(crate) struct Published {
+    pub branch: BranchName,
+    pub version: u64,
+    pub commit: String,
+    /// Times the commit was re-published on a newer head.
+    pub rebases: u32,
 }
 
 /// The first table of `read_set` whose pin differs between `base` and `actual` (a schema
