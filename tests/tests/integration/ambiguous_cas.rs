@@ -22,7 +22,7 @@ use futures::stream::BoxStream;
 use object_store::path::Path;
 use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
 use omnigraph_engine::{CountingStore, Engine, ReadTarget, StoreLocation};
 use omnigraph_manifest::{
@@ -504,12 +504,16 @@ pub async fn commit_with_lost_reply_succeeds(f: Faulty) {
 // ---------------------------------------------------------------------------------------------
 
 /// Wraps a store; the next put-if-absent whose path contains an armed fragment is sent twice
-/// (the first lands, the second meets the taken key), as an HTTP retry layer would.
+/// (the first lands, the second meets the taken key), as an HTTP retry layer would. An armed
+/// interleaved write (another writer's object) lands between the two.
 #[derive(Debug)]
 struct ResendingStore {
     inner: Arc<dyn ObjectStore>,
-    armed: Mutex<Vec<&'static str>>,
+    armed: Mutex<Vec<Resend>>,
 }
+
+/// An armed re-send: the path fragment it fires on, and the write to slip in between.
+type Resend = (&'static str, Option<(Path, Bytes)>);
 
 impl fmt::Display for ResendingStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -525,20 +529,23 @@ impl ObjectStore for ResendingStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        let resend = matches!(opts.mode, PutMode::Create) && {
-            let mut armed = self.armed.lock().unwrap();
-            match armed.iter().position(|f| location.as_ref().contains(f)) {
-                Some(i) => {
-                    drop(armed.remove(i));
-                    true
-                }
-                None => false,
+        let resend = match opts.mode {
+            PutMode::Create => {
+                let mut armed = self.armed.lock().unwrap();
+                armed
+                    .iter()
+                    .position(|(f, _)| location.as_ref().contains(f))
+                    .map(|i| armed.remove(i))
             }
+            _ => None,
         };
-        if resend {
+        if let Some((_, between)) = resend {
             self.inner
                 .put_opts(location, payload.clone(), opts.clone())
                 .await?;
+            if let Some((path, bytes)) = between {
+                self.inner.put(&path, PutPayload::from(bytes)).await?;
+            }
         }
         self.inner.put_opts(location, payload, opts).await
     }
@@ -619,7 +626,7 @@ async fn local_directory_put_if_absent_resent_finds_its_own_write() {
     });
     let store = ObjectManifestStore::new(wrapped.clone(), Path::from("graphs"));
     let (g, main) = (graph(), branch("main"));
-    let arm = |fragment: &'static str| wrapped.armed.lock().unwrap().push(fragment);
+    let arm = |fragment: &'static str| wrapped.armed.lock().unwrap().push((fragment, None));
 
     arm("/heads/main/v/");
     let c1 = ulid();
@@ -630,6 +637,23 @@ async fn local_directory_put_if_absent_resent_finds_its_own_write() {
     let v2 = store.publish(&g, &main, Some(1), head(&c2, 2)).await;
     let v2 = v2.expect("cas");
     assert_eq!((v2.version, v2.commit_id.as_str()), (2, c2.as_str()));
+    // the branch moves on between the landed write and the re-send: slots are immutable, so
+    // the store still recognises slot 3 as its own
+    let slot4 = Path::from(format!("graphs/{g}/_manifest/heads/main/v/{:020}.json", 4));
+    let c4 = ulid();
+    let mut theirs = head(&c4, 4);
+    theirs.version = 4;
+    let other = serde_json::json!({"version": 4, "head": theirs}).to_string();
+    wrapped
+        .armed
+        .lock()
+        .unwrap()
+        .push(("/heads/main/v/", Some((slot4, Bytes::from(other)))));
+    let c3 = ulid();
+    let v3 = store.publish(&g, &main, Some(2), head(&c3, 3)).await;
+    let v3 = v3.expect("cas that landed before the branch moved on");
+    assert_eq!((v3.version, v3.commit_id.as_str()), (3, c3.as_str()));
+    assert_eq!(store.head(&g, &main).await.unwrap().unwrap().commit_id, c4);
     arm("/commits/");
     let (id, op) = (ulid(), ulid());
     store
@@ -637,7 +661,7 @@ async fn local_directory_put_if_absent_resent_finds_its_own_write() {
         .await
         .expect("commit");
     arm("/heads/main/v/");
-    store.delete_branch(&g, &main, 2).await.expect("delete");
+    store.delete_branch(&g, &main, 4).await.expect("delete");
     assert!(
         wrapped.armed.lock().unwrap().is_empty(),
         "every fault fired"
