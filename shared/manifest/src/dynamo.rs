@@ -3,7 +3,8 @@
 //! One table, keyed `pk` (S, the graph id) + `sk` (S):
 //!
 //! ```text
-//! sk = head#<branch>          version (N), live (BOOL), body (S: the head as JSON)
+//! sk = head#<branch>          version (N), live (BOOL), body (S: the head as JSON),
+//!                             writer (S: the write token of the call that wrote the item)
 //! sk = commit#<commit id>     body (S: the commit as JSON)
 //! sk = rec#<ns>#<key>         body (S: the record as JSON)
 //! ```
@@ -15,6 +16,12 @@
 //! put-if-absent. Reads of heads are strongly consistent. No transactions, no UpdateItem for
 //! the CAS (concurrent conditional UpdateItems gave two winners on moto; see
 //! docs/architecture.md).
+//!
+//! The SDK re-sends a write whose reply was lost (5xx, timeout), so a failed condition may
+//! be this call's own earlier attempt. Every conditional put asks for the item it found
+//! (`ReturnValuesOnConditionCheckFailure = ALL_OLD`) and compares: a head item carrying this
+//! call's write token (or, for a CAS, the head at `expected + 1` publishing this commit id)
+//! and a commit item equal to this commit are successes (see the `ManifestStore` docs).
 
 use std::collections::HashMap;
 
@@ -85,6 +92,37 @@ fn is_live(item: &Item) -> bool {
     matches!(item.get("live"), Some(AttributeValue::Bool(true)))
 }
 
+/// What a conditional head put writes; `is_own` recognises it in the item a failed
+/// condition returns.
+struct HeadWrite<'a> {
+    version: u64,
+    /// The head to install; None writes a tombstone.
+    body: Option<String>,
+    /// This call's write token, stored in the item.
+    token: String,
+    /// For a CAS: the commit id the new head publishes (unique to this publish).
+    commit_id: Option<&'a str>,
+}
+
+impl HeadWrite<'_> {
+    /// Whether `item` is this write, already applied (by an attempt whose reply was lost).
+    fn is_own(&self, item: &Item, key: &str) -> bool {
+        if matches!(item.get("writer"), Some(AttributeValue::S(t)) if *t == self.token) {
+            return true;
+        }
+        match (self.commit_id, head_of(item, key)) {
+            (Some(id), Ok(Some(head))) => head.version == self.version && head.commit_id == id,
+            _ => false,
+        }
+    }
+}
+
+/// What a failed put-if-absent found under the key (None if the service did not say).
+enum Absent {
+    Created,
+    Taken(Option<Item>),
+}
+
 /// The live head in a head item, with its authoritative version.
 fn head_of(item: &Item, key: &str) -> Result<Option<Head>> {
     if !is_live(item) {
@@ -94,6 +132,19 @@ fn head_of(item: &Item, key: &str) -> Result<Option<Head>> {
         serde_json::from_str(&body_of(item, key)?).map_err(|e| ManifestError::corrupt(key, e))?;
     head.version = version_of(item, key)?;
     Ok(Some(head))
+}
+
+/// The item a failed conditional PutItem returned (`ALL_OLD`).
+fn old_item(err: PutItemError) -> Option<Item> {
+    match err {
+        PutItemError::ConditionalCheckFailedException(c) => c.item,
+        _ => None,
+    }
+}
+
+/// A fresh write token: identifies one publish or delete call across the SDK's re-sends.
+fn write_token() -> String {
+    ulid::Ulid::new().to_string()
 }
 
 impl DynamoManifestStore {
@@ -157,8 +208,8 @@ impl DynamoManifestStore {
         Ok(out.item)
     }
 
-    /// Puts `body` under `sk` if absent; Ok(false) when taken.
-    async fn put_if_absent(&self, graph: &GraphId, sk: &str, body: String) -> Result<bool> {
+    /// Puts `body` under `sk` if absent; when taken, returns the item found there.
+    async fn put_if_absent(&self, graph: &GraphId, sk: &str, body: String) -> Result<Absent> {
         self.counters.record_write();
         let result = self
             .client
@@ -168,20 +219,28 @@ impl DynamoManifestStore {
             .item("sk", s(sk))
             .item("body", s(body))
             .condition_expression("attribute_not_exists(sk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Absent::Created),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                self.counters.record_conflict();
-                Ok(false)
+                Ok(Absent::Taken(old_item(e.into_err())))
             }
             Err(e) => Err(unavailable(e)),
         }
     }
 
-    /// The current live head after a lost conditional write: from the returned old item
-    /// when the service sends it, else one consistent read.
+    /// The item under `sk` after a failed condition: the one the service returned with the
+    /// failure, else (a service that does not return it) one consistent read.
+    async fn found(&self, graph: &GraphId, sk: &str, old: Option<Item>) -> Result<Option<Item>> {
+        match old {
+            Some(item) => Ok(Some(item)),
+            None => self.get_item(graph, sk).await,
+        }
+    }
+
+    /// The conflict a lost conditional write reports, carrying the current live head.
     async fn conflict(
         &self,
         graph: &GraphId,
@@ -191,12 +250,9 @@ impl DynamoManifestStore {
     ) -> ManifestError {
         self.counters.record_conflict();
         let sk = head_sk(branch);
-        let item = match old {
-            Some(item) => Some(item),
-            None => match self.get_item(graph, &sk).await {
-                Ok(item) => item,
-                Err(e) => return e,
-            },
+        let item = match self.found(graph, &sk, old).await {
+            Ok(item) => item,
+            Err(e) => return e,
         };
         let actual = match item.map(|i| head_of(&i, &sk)).transpose() {
             Ok(head) => head.flatten(),
@@ -208,32 +264,33 @@ impl DynamoManifestStore {
         }
     }
 
-    /// One conditional PutItem of a whole head item (live head or tombstone) at `version`.
-    /// A full-item put, not an UpdateItem: it is the conditional write whose races were
-    /// verified to have exactly one winner, here and on moto.
-    #[allow(clippy::too_many_arguments)]
+    /// One conditional PutItem of a whole head item (live head or tombstone) at
+    /// `write.version`. A full-item put, not an UpdateItem: it is the conditional write whose
+    /// races were verified to have exactly one winner, here and on moto. A failed condition
+    /// that finds this very write already applied is a success.
     async fn put_head(
         &self,
         graph: &GraphId,
         branch: &BranchName,
         expected: Option<u64>,
-        version: u64,
-        body: Option<String>,
+        write: HeadWrite<'_>,
         condition: &str,
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<()> {
         self.counters.record_write();
+        let sk = head_sk(branch);
         let mut req = self
             .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(graph.as_str()))
-            .item("sk", s(head_sk(branch)))
-            .item("version", n(version))
-            .item("live", AttributeValue::Bool(body.is_some()))
+            .item("sk", s(&sk))
+            .item("version", n(write.version))
+            .item("live", AttributeValue::Bool(write.body.is_some()))
+            .item("writer", s(&write.token))
             .condition_expression(condition)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        if let Some(body) = body {
+        if let Some(body) = &write.body {
             req = req.item("body", s(body));
         }
         for (name, value) in values {
@@ -242,11 +299,12 @@ impl DynamoManifestStore {
         match req.send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                let old = match e.into_err() {
-                    PutItemError::ConditionalCheckFailedException(c) => c.item,
-                    _ => None,
-                };
-                Err(self.conflict(graph, branch, expected, old).await)
+                let item = self.found(graph, &sk, old_item(e.into_err())).await?;
+                if item.as_ref().is_some_and(|i| write.is_own(i, &sk)) {
+                    tracing::debug!(%graph, %branch, "conditional head put found its own write");
+                    return Ok(());
+                }
+                Err(self.conflict(graph, branch, expected, item).await)
             }
             Err(e) => Err(unavailable(e)),
         }
@@ -275,14 +333,20 @@ impl ManifestStore for DynamoManifestStore {
         mut new: Head,
     ) -> Result<Head> {
         let body = serde_json::to_string(&new).map_err(|e| ManifestError::corrupt("head", e))?;
+        let token = write_token();
         let version = match expected {
             Some(v) => {
+                let write = HeadWrite {
+                    version: v + 1,
+                    body: Some(body),
+                    token,
+                    commit_id: Some(&new.commit_id),
+                };
                 self.put_head(
                     graph,
                     branch,
                     expected,
-                    v + 1,
-                    Some(body),
+                    write,
                     "version = :expected AND live = :true",
                     vec![(":expected", n(v)), (":true", AttributeValue::Bool(true))],
                 )
@@ -295,12 +359,17 @@ impl ManifestStore for DynamoManifestStore {
                 let sk = head_sk(branch);
                 match self.get_item(graph, &sk).await? {
                     None => {
+                        let write = HeadWrite {
+                            version: 1,
+                            body: Some(body),
+                            token,
+                            commit_id: None,
+                        };
                         self.put_head(
                             graph,
                             branch,
                             None,
-                            1,
-                            Some(body),
+                            write,
                             "attribute_not_exists(sk)",
                             vec![],
                         )
@@ -309,12 +378,17 @@ impl ManifestStore for DynamoManifestStore {
                     }
                     Some(item) if !is_live(&item) => {
                         let tomb = version_of(&item, &sk)?;
+                        let write = HeadWrite {
+                            version: tomb + 1,
+                            body: Some(body),
+                            token,
+                            commit_id: None,
+                        };
                         self.put_head(
                             graph,
                             branch,
                             None,
-                            tomb + 1,
-                            Some(body),
+                            write,
                             "version = :tomb AND live = :false",
                             vec![(":tomb", n(tomb)), (":false", AttributeValue::Bool(false))],
                         )
@@ -335,12 +409,17 @@ impl ManifestStore for DynamoManifestStore {
         branch: &BranchName,
         expected: u64,
     ) -> Result<()> {
+        let write = HeadWrite {
+            version: expected + 1,
+            body: None,
+            token: write_token(),
+            commit_id: None,
+        };
         self.put_head(
             graph,
             branch,
             Some(expected),
-            expected + 1,
-            None,
+            write,
             "version = :expected AND live = :true",
             vec![
                 (":expected", n(expected)),
@@ -393,16 +472,23 @@ impl ManifestStore for DynamoManifestStore {
     async fn put_commit(&self, commit: &Commit) -> Result<()> {
         let body =
             serde_json::to_string(commit).map_err(|e| ManifestError::corrupt("commit", e))?;
-        if self
-            .put_if_absent(&commit.graph, &commit_sk(&commit.id), body)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(ManifestError::AlreadyExists {
-                what: format!("commit {}", commit.id),
-            })
+        let sk = commit_sk(&commit.id);
+        let Absent::Taken(old) = self.put_if_absent(&commit.graph, &sk, body).await? else {
+            return Ok(());
+        };
+        // This very commit (a re-sent put whose first reply was lost) is a success.
+        let found = self.found(&commit.graph, &sk, old).await?;
+        let same = found
+            .and_then(|item| body_of(&item, &sk).ok())
+            .and_then(|b| serde_json::from_str::<Commit>(&b).ok())
+            .is_some_and(|c| c == *commit);
+        if same {
+            return Ok(());
         }
+        self.counters.record_conflict();
+        Err(ManifestError::AlreadyExists {
+            what: format!("commit {}", commit.id),
+        })
     }
 
     async fn get_commit(&self, graph: &GraphId, id: &str) -> Result<Option<Commit>> {
@@ -484,15 +570,17 @@ impl ManifestStore for DynamoManifestStore {
         key: &str,
         value: &serde_json::Value,
     ) -> Result<()> {
-        if self
+        match self
             .put_if_absent(graph, &record_sk(namespace, key), value.to_string())
             .await?
         {
-            Ok(())
-        } else {
-            Err(ManifestError::AlreadyExists {
-                what: format!("record {namespace}/{key}"),
-            })
+            Absent::Created => Ok(()),
+            Absent::Taken(_) => {
+                self.counters.record_conflict();
+                Err(ManifestError::AlreadyExists {
+                    what: format!("record {namespace}/{key}"),
+                })
+            }
         }
     }
 

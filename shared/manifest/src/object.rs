@@ -14,6 +14,12 @@
 //! starting from this process's last known version (or the hint) and probing forward one GET
 //! at a time; after a few consecutive hits a LIST with an offset jumps to the end. So a warm
 //! `head` of an unchanged branch is one GET (a miss), a cold one two.
+//!
+//! object_store re-sends a PUT after a 5xx; when the first attempt landed, the re-sent
+//! put-if-absent finds its own object. A taken slot or commit is therefore read back: a slot
+//! holding this call's write token (or, for a CAS, the head publishing this commit id) and a
+//! commit equal to this one are successes (see the `ManifestStore` docs). Slots are
+//! immutable, so this is exact even when the branch has moved on since.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,6 +46,34 @@ struct Slot {
     version: u64,
     /// None = tombstone (the branch was deleted at this version).
     head: Option<Head>,
+    /// The write token of the call that wrote the slot (absent in slots of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    writer: Option<String>,
+}
+
+impl Slot {
+    fn new(version: u64, head: Option<Head>) -> Self {
+        Self {
+            version,
+            head,
+            writer: Some(ulid::Ulid::new().to_string()),
+        }
+    }
+
+    /// Whether `found`, the slot at this slot's version, is this very write already applied
+    /// (by an attempt whose reply was lost). For a CAS the commit id is unique to the
+    /// publish; a create or delete is recognised by its write token only.
+    fn is_written_as(&self, found: &Slot, cas: bool) -> bool {
+        if self.writer.is_some() && found.writer == self.writer {
+            return true;
+        }
+        match (cas, &self.head, &found.head) {
+            (true, Some(mine), Some(theirs)) => {
+                found.version == self.version && mine.commit_id == theirs.commit_id
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Manifest store on any `object_store` backend with conditional puts.
@@ -226,7 +260,8 @@ impl ObjectManifestStore {
         }
     }
 
-    /// Installs `slot` at its version if that slot is free.
+    /// Installs `slot` at its version if that slot is free, or if the slot already holds this
+    /// very write (`cas`: a publish at `expected + 1`, recognised by its commit id too).
     async fn install(
         &self,
         graph: &GraphId,
@@ -236,6 +271,14 @@ impl ObjectManifestStore {
     ) -> Result<()> {
         let path = self.slot_path(graph, branch, slot.version);
         if !self.create_json(&path, &slot).await? {
+            let found = self.get_json::<Slot>(&path).await?;
+            let cas = expected.is_some() && slot.head.is_some();
+            if found.is_some_and(|f| slot.is_written_as(&f, cas)) {
+                tracing::debug!(%graph, %branch, "put-if-absent of a head slot found its own write");
+                self.remember(graph, branch, &slot);
+                self.write_hint(graph, branch, &slot).await;
+                return Ok(());
+            }
             let actual = self.latest_slot(graph, branch).await?.and_then(|s| s.head);
             return Err(ManifestError::Conflict {
                 expected,
@@ -307,6 +350,7 @@ impl ManifestStore for ObjectManifestStore {
                 Some(Slot {
                     version,
                     head: None,
+                    ..
                 }) => version + 1,
                 Some(Slot { head: Some(h), .. }) => {
                     self.counters.record_conflict();
@@ -318,10 +362,7 @@ impl ManifestStore for ObjectManifestStore {
             },
         };
         new.version = version;
-        let slot = Slot {
-            version,
-            head: Some(new.clone()),
-        };
+        let slot = Slot::new(version, Some(new.clone()));
         self.install(graph, branch, expected, slot).await?;
         Ok(new)
     }
@@ -333,10 +374,7 @@ impl ManifestStore for ObjectManifestStore {
         expected: u64,
     ) -> Result<()> {
         self.check_live_at(graph, branch, expected).await?;
-        let tombstone = Slot {
-            version: expected + 1,
-            head: None,
-        };
+        let tombstone = Slot::new(expected + 1, None);
         self.install(graph, branch, Some(expected), tombstone).await
     }
 
@@ -366,12 +404,15 @@ impl ManifestStore for ObjectManifestStore {
     async fn put_commit(&self, commit: &Commit) -> Result<()> {
         let path = self.commit_path(&commit.graph, &commit.id);
         if self.create_json(&path, commit).await? {
-            Ok(())
-        } else {
-            Err(ManifestError::AlreadyExists {
-                what: format!("commit {}", commit.id),
-            })
+            return Ok(());
         }
+        // This very commit (a re-sent put whose first reply was lost) is a success.
+        if self.get_json::<Commit>(&path).await?.as_ref() == Some(commit) {
+            return Ok(());
+        }
+        Err(ManifestError::AlreadyExists {
+            what: format!("commit {}", commit.id),
+        })
     }
 
     async fn get_commit(&self, graph: &GraphId, id: &str) -> Result<Option<Commit>> {

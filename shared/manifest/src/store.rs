@@ -13,9 +13,19 @@
 //!   Versions stay monotonic across delete and re-create, so a stale writer of a deleted
 //!   incarnation can never publish onto a new one.
 //! - **Delete is a conditional write** at the expected version.
-//! - **Commits are put-if-absent**: a second `put_commit` with the same id fails with
-//!   [`ManifestError::AlreadyExists`]; commits are immutable once written.
+//! - **Commits are put-if-absent**: a `put_commit` of a different commit with an existing
+//!   id fails with [`ManifestError::AlreadyExists`]; putting the very same commit again (equal
+//!   in every field) is a success. Commits are immutable once written.
 //! - **Records** (idempotency keys, audit entries) are put-if-absent, like commits.
+//! - **A call never loses to itself.** Client libraries re-send a write whose reply was lost
+//!   (the AWS SDK and object_store both retry a 5xx by themselves), so a conditional write can
+//!   fail its condition because its own first attempt landed. A backend tells that apart from
+//!   a real conflict by what it finds in the item: a head written with this call's write token
+//!   (every `publish` and `delete_branch` call stamps one, stored beside the head), or for a
+//!   CAS the head at `expected + 1` publishing this commit id, or a commit equal to this one,
+//!   means the call succeeded, and it returns `Ok` (the head as published). A create whose
+//!   branch exists with equal content written by another call is still a `Conflict`. Callers
+//!   therefore never see their own landed write as a conflict, and never undo or re-apply it.
 //! - Every request a backend makes to its service is counted in [`ManifestCounters`].
 //!
 //! Backends never rely on multi-item transactions for correctness.
@@ -61,7 +71,7 @@ pub trait ManifestStore: Send + Sync + std::fmt::Debug {
     /// Every live branch with its head, sorted by name.
     async fn list_branches(&self, graph: &GraphId) -> Result<Vec<(BranchName, Head)>>;
 
-    /// Stores a commit if no commit with its id exists.
+    /// Stores a commit if no commit with its id exists; Ok too if this very commit does.
     async fn put_commit(&self, commit: &Commit) -> Result<()>;
 
     /// One commit by id.

@@ -2,6 +2,7 @@
 //! S3 or DynamoDB run against the moto server that `scripts/test.sh` starts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod ambiguous_cas;
 mod api;
 mod bench;
 mod cli;

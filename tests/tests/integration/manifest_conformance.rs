@@ -331,6 +331,8 @@ pub async fn commits_are_put_if_absent_and_paginated(b: Backend) {
         b.b.get_commit(&g, &ids[3]).await.unwrap().unwrap().actor,
         "bob"
     );
+    // re-putting the very same commit (a re-sent request) is a success
+    b.b.put_commit(&commit(&g, &ids[3], "bob")).await.unwrap();
     assert_eq!(b.b.get_commit(&g, &ulid_at(1)).await.unwrap(), None);
 
     let mut seen = Vec::new();
