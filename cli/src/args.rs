@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use omnigraph_engine::QueryLimits;
 
 /// OmniGraph: an object-store-native typed property-graph database.
 #[derive(Parser, Debug)]
@@ -228,29 +229,26 @@ pub enum Command {
     Version,
 }
 
-/// Query-time limits (exceeding one is a `bad_request` with code E-L001, E-L002 or E-L003).
+/// Query-time limits (exceeding one is a `bad_request` with code E-L001, E-L002 or E-L003). One
+/// not given takes the engine's default on a local store and the server's own limit with
+/// `--endpoint`; a server applies at most its own limits.
 #[derive(Args, Debug, Clone)]
 pub struct LimitArgs {
-    /// Most rows a result may have (E-L001 above it).
-    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_MAX_ROWS)]
-    pub max_rows: usize,
-    /// Most traversal and join steps one query may take (E-L002 above it).
-    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_MAX_EXPANSION)]
-    pub max_expansion: u64,
-    /// Wall-clock budget of one query in milliseconds (E-L003 past it).
-    #[arg(long, default_value_t = omnigraph_engine::QueryLimits::DEFAULT_TIMEOUT_MS)]
-    pub timeout_ms: u64,
-}
-
-impl LimitArgs {
-    pub fn to_limits(&self) -> omnigraph_engine::QueryLimits {
-        omnigraph_engine::QueryLimits {
-            max_rows: self.max_rows,
-            max_expansion: self.max_expansion,
-            timeout: std::time::Duration::from_millis(self.timeout_ms),
-            ..omnigraph_engine::QueryLimits::default()
-        }
-    }
+    #[arg(long, help = format!(
+        "Most rows a result may have (E-L001 above it) [local default: {}]",
+        QueryLimits::DEFAULT_MAX_ROWS
+    ))]
+    pub max_rows: Option<usize>,
+    #[arg(long, help = format!(
+        "Most traversal and join steps one query may take (E-L002 above it) [local default: {}]",
+        QueryLimits::DEFAULT_MAX_EXPANSION
+    ))]
+    pub max_expansion: Option<u64>,
+    #[arg(long, help = format!(
+        "Wall-clock budget of one query in milliseconds (E-L003 past it) [local default: {}]",
+        QueryLimits::DEFAULT_TIMEOUT_MS
+    ))]
+    pub timeout_ms: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]

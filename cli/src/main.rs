@@ -2,10 +2,12 @@
 //! deployed API (`--endpoint`), or a local HTTP endpoint over the embedded engine (`serve`).
 //!
 //! Owns argument parsing, output formatting and exit codes; every operation is an engine call
-//! or, in remote mode, one HTTP request.
+//! or, in remote mode, one HTTP request (`client.rs` runs the commands both modes serve).
 
 mod args;
+mod client;
 mod commands;
+mod embedded;
 mod output;
 mod progress;
 mod remote;
@@ -24,15 +26,21 @@ use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};
 
 use args::{Cli, Command, SchemaCommand};
-use commands::{data, graph, mutate, offline, query};
-use output::{print_stats, print_value, report, resolve_format, CliError};
+use client::Client;
+use commands::{offline, query};
+use embedded::Embedded;
+use output::{print_value, report, resolve_format, CliError};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                output::EXIT_USAGE
+            } else {
+                0
+            });
         }
     };
     let format = resolve_format(cli.target.format);
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(3);
+            return ExitCode::from(output::exit_code(omnigraph_api::ErrorCode::Internal));
         }
     };
     let outcome = runtime.block_on(run(&cli));
@@ -72,7 +80,11 @@ fn main() -> ExitCode {
             } else {
                 output::print_line(&human);
             }
-            ExitCode::from(u8::from(failed))
+            // Errors in the file: what a query with them would answer (`bad_request`).
+            match failed {
+                true => ExitCode::from(output::exit_code(omnigraph_api::ErrorCode::BadRequest)),
+                false => ExitCode::SUCCESS,
+            }
         }
         // Errors are a human sentence unless JSON was asked for explicitly.
         Err(e) => report(e, cli.target.format.unwrap_or(args::Format::Table)),
@@ -85,8 +97,8 @@ pub(crate) enum Outcome {
     Done,
     /// Text printed as is (the benchmark report).
     Text(String),
-    /// A read query's rows, printed in the chosen format.
-    Query(omnigraph_engine::QueryResult),
+    /// A read query's answer, printed in the chosen format.
+    Query(omnigraph_api::QueryResponse),
     Lint {
         json: serde_json::Value,
         human: String,
@@ -94,7 +106,7 @@ pub(crate) enum Outcome {
     },
 }
 
-async fn open(cli: &Cli) -> Result<(Engine, GraphId), CliError> {
+async fn open(cli: &Cli) -> Result<Embedded, CliError> {
     let location = StoreLocation::parse(&cli.target.store)?;
     let manifest = ManifestChoice::parse(&cli.target.manifest)?;
     let graph = GraphId::new(cli.target.graph.clone())?;
@@ -102,7 +114,12 @@ async fn open(cli: &Cli) -> Result<(Engine, GraphId), CliError> {
     if let Some(secs) = cli.target.recovery_deadline_secs {
         engine.set_sidecar_deadline(std::time::Duration::from_secs(secs));
     }
-    Ok((engine, graph))
+    Ok(Embedded {
+        start: engine.stats_start(),
+        engine,
+        graph,
+        actor: cli.target.actor.clone(),
+    })
 }
 
 async fn run(cli: &Cli) -> Result<Outcome, CliError> {
@@ -137,7 +154,20 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
         _ => {}
     }
     if let Some(endpoint) = &cli.target.endpoint {
-        return remote::run(cli, endpoint).await;
+        let remote = remote::Remote::new(endpoint, cli.target.token.clone(), &cli.target.graph)?
+            .with_iam_auth()
+            .await?;
+        let client = Client::Remote(remote);
+        return match client.run(cli).await? {
+            Some(outcome) => {
+                client.print_stats(cli);
+                Ok(outcome)
+            }
+            None => Err(CliError::Usage(format!(
+                "`{}` runs on an embedded store only; drop --endpoint",
+                command_name(&cli.command)
+            ))),
+        };
     }
     if let Command::Serve {
         bind,
@@ -175,96 +205,19 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
             .map_err(|e| CliError::Usage(format!("cannot serve on {bind}: {e}")))?;
         return Ok(Outcome::Done);
     }
-    let (engine, g) = open(cli).await?;
-    let start = engine.stats_start();
+    let client = Client::Embedded(Box::new(open(cli).await?));
+    if let Some(outcome) = client.run(cli).await? {
+        client.print_stats(cli);
+        return Ok(outcome);
+    }
+    let Client::Embedded(embedded) = &client else {
+        return Err(CliError::Usage("unreachable command routing".into()));
+    };
+    let (engine, g) = (&embedded.engine, &embedded.graph);
+    // The commands that need the store itself.
     let value = match &cli.command {
-        Command::Init { schema } => {
-            let src = offline::read_source(schema)?;
-            graph::init(&engine, &g, &src, &cli.target.actor).await?
-        }
-        Command::Snapshot { branch } => graph::snapshot(&engine, &g, branch).await?,
-        Command::Query {
-            expr,
-            file,
-            name,
-            params,
-            branch,
-            commit,
-            version,
-            limits,
-        } => {
-            let source = match (expr, file) {
-                (Some(e), _) => e.clone(),
-                (None, Some(f)) => offline::read_source(f)?,
-                (None, None) => {
-                    return Err(CliError::Usage("give -e SOURCE or --file FILE".into()))
-                }
-            };
-            let target = query::target(branch.as_deref(), commit.as_deref(), *version)?;
-            let result = query::run(
-                &engine,
-                &g,
-                &target,
-                &source,
-                name.as_deref(),
-                params.as_deref(),
-                &limits.to_limits(),
-            )
-            .await?;
-            if cli.target.stats {
-                print_stats(&engine.stats_since(&start));
-            }
-            return Ok(Outcome::Query(result));
-        }
-        Command::Load {
-            data: path,
-            mode,
-            branch,
-            from,
-            batch_rows,
-        } => {
-            let args = data::LoadArgs {
-                data: path,
-                mode,
-                branch,
-                from: from.as_deref(),
-                batch_rows: *batch_rows,
-            };
-            data::load(&engine, &g, args, &cli.target.actor).await?
-        }
-        Command::Export {
-            branch,
-            commit,
-            version,
-            types,
-        } => {
-            let target = query::target(branch.as_deref(), commit.as_deref(), *version)?;
-            data::export(&engine, &g, &target, types).await?;
-            if cli.target.stats {
-                print_stats(&engine.stats_since(&start));
-            }
-            return Ok(Outcome::Done);
-        }
-        Command::Mutate {
-            expr,
-            file,
-            name,
-            params,
-            branch,
-        } => {
-            let args = mutate::MutateArgs {
-                expr: expr.as_deref(),
-                file: file.as_deref(),
-                name: name.as_deref(),
-                params: params.as_deref(),
-                branch: Some(branch),
-            };
-            mutate::run(&engine, &g, args, &cli.target.actor).await?
-        }
-        Command::Branch(cmd) => graph::branch_cmd(&engine, &g, cmd).await?,
-        Command::Commit(cmd) => graph::commit_cmd(&engine, &g, cmd).await?,
         Command::Recover { dry_run, now } => {
-            commands::recover::run(&engine, &g, now.as_deref(), *dry_run).await?
+            commands::recover::run(engine, g, now.as_deref(), *dry_run).await?
         }
         Command::Cleanup {
             keep,
@@ -282,41 +235,38 @@ async fn run(cli: &Cli) -> Result<Outcome, CliError> {
                 guard: guard.as_deref(),
                 function_timeout: function_timeout.as_deref(),
             };
-            commands::cleanup::run(&engine, &g, args).await?
-        }
-        Command::Schema(SchemaCommand::Show { branch }) => {
-            graph::schema_show(&engine, &g, branch).await?
+            commands::cleanup::run(engine, g, args).await?
         }
         Command::Schema(SchemaCommand::Plan { schema, from: None }) => {
             let snap = engine
-                .snapshot(&g, &ReadTarget::Branch(BranchName::main()))
+                .snapshot(g, &ReadTarget::Branch(BranchName::main()))
                 .await?;
             offline::plan(&snap.catalog, schema)?
         }
         Command::Lint { file, schema: None } => {
             let snap = engine
-                .snapshot(&g, &ReadTarget::Branch(BranchName::main()))
+                .snapshot(g, &ReadTarget::Branch(BranchName::main()))
                 .await?;
             let r = offline::lint(file, &snap.catalog)?;
-            if cli.target.stats {
-                print_stats(&engine.stats_since(&start));
-            }
+            client.print_stats(cli);
             return Ok(Outcome::Lint {
                 json: r.json,
                 human: r.human,
                 failed: r.has_errors,
             });
         }
-        Command::Version
-        | Command::Serve { .. }
-        | Command::Bench(_)
-        | Command::Lint { .. }
-        | Command::Schema(SchemaCommand::Plan { .. }) => {
-            return Err(CliError::Usage("unreachable command routing".into()))
-        }
+        _ => return Err(CliError::Usage("unreachable command routing".into())),
     };
-    if cli.target.stats {
-        print_stats(&engine.stats_since(&start));
-    }
+    client.print_stats(cli);
     Ok(Outcome::Value(value))
+}
+
+/// The subcommand's name, for messages.
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("command")
+        .to_ascii_lowercase()
 }

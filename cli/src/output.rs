@@ -1,36 +1,61 @@
-//! Printing results and errors, and exit codes: 0 ok, 1 user error (bad input, conflict,
-//! not found), 2 usage, 3 internal or unavailable.
+//! Printing results and errors, and the exit codes. Every failure is reported as the API's
+//! error object (`omnigraph_api::ApiError`, the one mapping from engine errors to public codes)
+//! and its exit code follows the public code ([`exit_code`]; the table is in
+//! docs/operations.md, "CLI exit codes").
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use omnigraph_api::{ApiError, ErrorCode};
 use omnigraph_engine::{EngineError, OpStats};
 
 use crate::args::Format;
 
+/// Exit code of a usage error (bad arguments, unreadable input files).
+pub const EXIT_USAGE: u8 = 2;
+
 /// A command failure: what to print and which exit code to use.
 #[derive(Debug)]
 pub enum CliError {
-    Engine(EngineError),
-    /// A user error already rendered for humans (e.g. diagnostics), with its JSON form.
+    /// An error with a public code: the engine's, an endpoint's (remote mode) or the service's.
+    Api(ApiError),
+    /// An error whose human form is already rendered (diagnostics over the source text).
     Rejected {
         human: String,
-        json: serde_json::Value,
+        error: Box<ApiError>,
     },
     Usage(String),
-    /// An error answered by an endpoint (remote mode) or the service.
-    Api(omnigraph_api::ApiError),
+}
+
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError::Api(e)
+    }
 }
 
 impl From<EngineError> for CliError {
     fn from(e: EngineError) -> Self {
-        CliError::Engine(e)
+        CliError::Api(e.into())
     }
 }
 
 impl From<omnigraph_manifest::ManifestError> for CliError {
     fn from(e: omnigraph_manifest::ManifestError) -> Self {
-        CliError::Engine(e.into())
+        CliError::Api(e.into())
+    }
+}
+
+/// The exit code of a failure with public code `code`: 1 for what the caller can fix, 3 for
+/// what may pass or is a bug.
+pub fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::BadRequest
+        | ErrorCode::Unauthorized
+        | ErrorCode::Forbidden
+        | ErrorCode::NotFound
+        | ErrorCode::Conflict
+        | ErrorCode::PayloadTooLarge => 1,
+        ErrorCode::TooManyRequests | ErrorCode::Unavailable | ErrorCode::Internal => 3,
     }
 }
 
@@ -65,62 +90,24 @@ pub fn print_stats(stats: &OpStats) {
     eprintln!("{}", stats.to_json());
 }
 
-/// Reports `err` on stderr and returns its exit code.
+/// Reports `err` on stderr (the error object with `--format json`, else a sentence) and
+/// returns its exit code.
 pub fn report(err: CliError, format: Format) -> ExitCode {
-    match err {
+    let (error, human) = match err {
         CliError::Usage(msg) => {
             eprintln!("error: {msg}");
-            ExitCode::from(2)
+            return ExitCode::from(EXIT_USAGE);
         }
-        CliError::Rejected { human, json } => {
-            if format == Format::Json {
-                eprintln!("{json}");
-            } else {
-                eprintln!("{human}");
-            }
-            ExitCode::from(1)
+        CliError::Rejected { human, error } => (*error, human),
+        CliError::Api(error) => {
+            let human = format!("error: {}", error.message);
+            (error, human)
         }
-        CliError::Api(e) => {
-            use omnigraph_api::ErrorCode;
-            let code = match e.code {
-                ErrorCode::TooManyRequests | ErrorCode::Unavailable | ErrorCode::Internal => 3,
-                _ => 1,
-            };
-            if format == Format::Json {
-                eprintln!("{}", e.to_json());
-            } else {
-                eprintln!("error: {}", e.message);
-            }
-            ExitCode::from(code)
-        }
-        CliError::Engine(e) => {
-            let code = match &e {
-                EngineError::BadRequest { .. }
-                | EngineError::NotFound { .. }
-                | EngineError::Conflict { .. } => 1,
-                EngineError::Unavailable(_) | EngineError::Internal(_) => 3,
-            };
-            if format == Format::Json {
-                eprintln!("{}", error_json(&e));
-            } else {
-                eprintln!("error: {e}");
-            }
-            ExitCode::from(code)
-        }
-    }
-}
-
-/// The public error object for `err`.
-pub fn error_json(err: &EngineError) -> serde_json::Value {
-    let details = match err {
-        EngineError::BadRequest { diagnostics, .. } if !diagnostics.is_empty() => {
-            serde_json::json!({ "diagnostics": diagnostics })
-        }
-        EngineError::Conflict {
-            manifest_conflict: Some(c),
-            ..
-        } => serde_json::json!({ "manifest_conflict": c }),
-        _ => serde_json::json!({}),
     };
-    serde_json::json!({"error": {"code": err.code(), "message": err.to_string(), "details": details}})
+    if format == Format::Json {
+        eprintln!("{}", error.to_json());
+    } else {
+        eprintln!("{human}");
+    }
+    ExitCode::from(exit_code(error.code))
 }

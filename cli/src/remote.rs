@@ -1,28 +1,37 @@
-//! Remote mode (`--endpoint <url>`): the same commands as HTTP requests to a deployed API or to
-//! `omnigraph serve`, with `Authorization: Bearer <token>` from `--token` / `OMNIGRAPH_TOKEN`.
-//! The answers have the shapes the embedded commands print, so the output is the same in
-//! both modes.
+//! The remote backend (`--endpoint <url>`): the commands both modes serve, as one HTTP request
+//! each to a deployed API or to `omnigraph serve`, with `Authorization: Bearer <token>` from
+//! `--token` / `OMNIGRAPH_TOKEN` (or SigV4, `sigv4.rs`). Requests and answers are the API's wire
+//! types, the ones the embedded backend answers with, so the output is the same in both modes.
 
 use std::io::Write as _;
 use std::time::Instant;
 
-use omnigraph_api::{ApiError, ErrorCode};
-use omnigraph_engine::{QueryResult, SnapshotRef};
-use omnigraph_manifest::BranchName;
-use serde_json::{json, Value};
+use omnigraph_api::{
+    ApiError, CommitPageResponse, CommitResponse, CreateBranchRequest, CreateBranchResponse,
+    DeleteBranchResponse, ErrorCode, ExportRequest, ExportResponse, InitRequest, InitResponse,
+    ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
+    QueryResponse, SchemaResponse, SnapshotResponse,
+};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
 
-use crate::args::{BranchCommand, Cli, Command, CommitCommand, SchemaCommand};
+use crate::client::CommitsPage;
 use crate::commands::offline;
 use crate::output::CliError;
-use crate::Outcome;
 
-/// A client of one endpoint.
+/// A client of one endpoint, for one graph.
 pub struct Remote {
     base: String,
     token: Option<String>,
     client: reqwest::Client,
     /// Set for IAM-auth endpoints (function URLs, the HTTP API) when no token is given.
     signer: Option<crate::sigv4::Signer>,
+    /// `/graphs/<graph>`, encoded.
+    graph_path: String,
+    /// When the command started (`--stats`).
+    started: Instant,
 }
 
 /// Encodes one path segment or query component.
@@ -40,7 +49,8 @@ fn encode(text: &str) -> String {
 }
 
 impl Remote {
-    pub fn new(endpoint: &str, token: Option<String>) -> Result<Self, CliError> {
+    /// A client of `endpoint` for `graph`.
+    pub fn new(endpoint: &str, token: Option<String>, graph: &str) -> Result<Self, CliError> {
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
             return Err(CliError::Usage(format!(
                 "--endpoint `{endpoint}` is not an http:// or https:// URL"
@@ -55,6 +65,8 @@ impl Remote {
             token: token.filter(|t| !t.is_empty()),
             client,
             signer: None,
+            graph_path: format!("/graphs/{}", encode(graph)),
+            started: Instant::now(),
         })
     }
 
@@ -81,14 +93,44 @@ impl Remote {
         Ok(self)
     }
 
-    /// Sends one request; answers the JSON body of a 200, or the error object as an error.
-    pub async fn call(
+    /// Sends one request and decodes the answer: the wire answer of a 200, else the error
+    /// object as an error.
+    async fn call<T: DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         query: &[(&str, String)],
-        body: Option<&Value>,
-    ) -> Result<Value, CliError> {
+        body: Option<&impl Serialize>,
+    ) -> Result<T, CliError> {
+        let body = body
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| CliError::Usage(format!("cannot encode the request: {e}")))?;
+        let (url, status, bytes) = self.send(method, path, query, body).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+            CliError::Api(ApiError::internal(format!(
+                "{url} answered {status} with a body that is not JSON: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            )))
+        })?;
+        if status != 200 {
+            return Err(CliError::Api(ApiError::from_answer(status, &value)));
+        }
+        serde_json::from_value(value).map_err(|e| {
+            CliError::Api(ApiError::internal(format!(
+                "{url} answered with an unexpected shape: {e}"
+            )))
+        })
+    }
+
+    /// Sends one request; answers the URL, the status and the body.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<String>,
+    ) -> Result<(String, u16, bytes::Bytes), CliError> {
         let mut url = format!("{}{path}", self.base);
         if !query.is_empty() {
             let pairs: Vec<String> = query
@@ -98,7 +140,6 @@ impl Remote {
             url.push('?');
             url.push_str(&pairs.join("&"));
         }
-        let body = body.map(Value::to_string);
         let mut req = self.client.request(method.clone(), &url);
         if let Some(token) = &self.token {
             req = req.header("authorization", format!("Bearer {token}"));
@@ -143,250 +184,107 @@ impl Remote {
                 format!("reading the answer of {url}: {e}"),
             ))
         })?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
-            CliError::Api(ApiError::new(
-                ErrorCode::Internal,
-                format!(
-                    "{url} answered {status} with a body that is not JSON: {}",
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-                ),
-            ))
-        })?;
-        if status == 200 {
-            return Ok(value);
-        }
-        Err(CliError::Api(api_error(status, &value)))
+        Ok((url, status, bytes))
     }
-}
 
-/// The error object of a failed answer (its code, or one from the status).
-fn api_error(status: u16, body: &Value) -> ApiError {
-    let error = &body["error"];
-    let code = error["code"]
-        .as_str()
-        .and_then(|c| ErrorCode::ALL.into_iter().find(|k| k.as_str() == c))
-        .or_else(|| {
-            ErrorCode::ALL
-                .into_iter()
-                .find(|k| k.http_status() == status)
-        })
-        .unwrap_or(ErrorCode::Internal);
-    let message = error["message"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("the endpoint answered {status}: {body}"));
-    let err = ApiError::new(code, message);
-    match error.get("details") {
-        Some(d) if !d.is_null() => err.with_details(d.clone()),
-        _ => err,
+    fn graph(&self, rest: &str) -> String {
+        format!("{}{rest}", self.graph_path)
     }
-}
 
-fn params(text: Option<&str>) -> Result<Option<Value>, CliError> {
-    text.map(|t| {
-        serde_json::from_str(t).map_err(|e| CliError::Usage(format!("--params is not JSON: {e}")))
-    })
-    .transpose()
-}
-
-fn source(expr: Option<&String>, file: Option<&std::path::PathBuf>) -> Result<String, CliError> {
-    match (expr, file) {
-        (Some(e), _) => Ok(e.clone()),
-        (None, Some(f)) => offline::read_source(f),
-        (None, None) => Err(CliError::Usage("give -e SOURCE or --file FILE".into())),
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, CliError> {
+        self.call(Method::GET, path, query, None::<&()>).await
     }
-}
 
-fn query_result(value: Value) -> Result<QueryResult, CliError> {
-    let bad = |what: &str| {
-        CliError::Api(ApiError::internal(format!(
-            "the query answer has no valid `{what}`"
-        )))
-    };
-    let columns = value["columns"]
-        .as_array()
-        .ok_or_else(|| bad("columns"))?
-        .iter()
-        .map(|c| c.as_str().map(str::to_string).ok_or_else(|| bad("columns")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rows = value["rows"]
-        .as_array()
-        .ok_or_else(|| bad("rows"))?
-        .iter()
-        .map(|r| r.as_object().cloned().ok_or_else(|| bad("rows")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let snap = &value["snapshot"];
-    let snapshot = SnapshotRef {
-        branch: BranchName::new(snap["branch"].as_str().ok_or_else(|| bad("snapshot"))?)?,
-        version: snap["version"].as_u64().ok_or_else(|| bad("snapshot"))?,
-        commit: snap["commit"]
-            .as_str()
-            .ok_or_else(|| bad("snapshot"))?
-            .to_string(),
-    };
-    Ok(QueryResult {
-        columns,
-        rows,
-        snapshot,
-        values: Vec::new(),
-        types: Vec::new(),
-    })
-}
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, CliError> {
+        self.call(Method::POST, path, &[], Some(body)).await
+    }
 
-/// Runs `cli.command` against the endpoint.
-pub async fn run(cli: &Cli, endpoint: &str) -> Result<Outcome, CliError> {
-    use reqwest::Method;
-    let remote = Remote::new(endpoint, cli.target.token.clone())?
-        .with_iam_auth()
-        .await?;
-    let started = Instant::now();
-    let g = encode(&cli.target.graph);
-    let graph_path = |rest: &str| format!("/graphs/{g}{rest}");
-    let value = match &cli.command {
-        Command::Init { schema } => {
-            let schema = offline::read_source(schema)?;
-            let body = json!({"graph": cli.target.graph, "schema": schema});
-            remote
-                .call(Method::POST, "/graphs", &[], Some(&body))
-                .await?
-        }
-        Command::Load {
-            data,
-            mode,
-            branch,
-            from,
-            ..
-        } => {
-            let text = crate::commands::graph::read_data(data)?;
-            let body = json!({"mode": mode, "branch": branch, "from": from, "data": text});
-            remote
-                .call(Method::POST, &graph_path("/load"), &[], Some(&body))
-                .await?
-        }
-        Command::Export {
-            branch,
-            commit,
-            version,
-            types,
-        } => {
-            let body =
-                json!({"branch": branch, "commit": commit, "version": version, "types": types});
-            let answer = remote
-                .call(Method::POST, &graph_path("/export"), &[], Some(&body))
-                .await?;
-            write_export(&answer).await?;
-            print_elapsed(cli, started);
-            return Ok(Outcome::Done);
-        }
-        Command::Query {
-            expr,
-            file,
-            name,
-            params: p,
-            branch,
-            commit,
-            version,
-            limits: _,
-        } => {
-            let body = json!({
-                "query": source(expr.as_ref(), file.as_ref())?,
-                "name": name, "params": params(p.as_deref())?,
-                "branch": branch, "commit": commit, "version": version,
-            });
-            let answer = remote
-                .call(Method::POST, &graph_path("/query"), &[], Some(&body))
-                .await?;
-            print_elapsed(cli, started);
-            return Ok(Outcome::Query(query_result(answer)?));
-        }
-        Command::Mutate {
-            expr,
-            file,
-            name,
-            params: p,
-            branch,
-        } => {
-            let body = json!({
-                "query": source(expr.as_ref(), file.as_ref())?,
-                "name": name, "params": params(p.as_deref())?, "branch": branch,
-            });
-            remote
-                .call(Method::POST, &graph_path("/mutate"), &[], Some(&body))
-                .await?
-        }
-        Command::Snapshot { branch } => {
-            let q = [("branch", branch.clone())];
-            remote
-                .call(Method::GET, &graph_path("/snapshot"), &q, None)
-                .await?
-        }
-        Command::Schema(SchemaCommand::Show { branch }) => {
-            let q = [("branch", branch.clone())];
-            remote
-                .call(Method::GET, &graph_path("/schema"), &q, None)
-                .await?
-        }
-        Command::Branch(BranchCommand::Create { name, from, commit }) => {
-            let body = json!({"name": name, "from": from, "commit": commit});
-            remote
-                .call(Method::POST, &graph_path("/branches"), &[], Some(&body))
-                .await?
-        }
-        Command::Branch(BranchCommand::List) => {
-            remote
-                .call(Method::GET, &graph_path("/branches"), &[], None)
-                .await?
-        }
-        Command::Branch(BranchCommand::Delete { name }) => {
-            let path = graph_path(&format!("/branches/{}", encode(name)));
-            remote.call(Method::DELETE, &path, &[], None).await?
-        }
-        Command::Commit(CommitCommand::List {
-            branch,
-            actor,
-            limit,
-            cursor,
-        }) => {
-            let mut q = vec![("branch", branch.clone()), ("limit", limit.to_string())];
-            if let Some(a) = actor {
-                q.push(("actor", a.clone()));
-            }
-            if let Some(c) = cursor {
-                q.push(("cursor", c.clone()));
-            }
-            remote
-                .call(Method::GET, &graph_path("/commits"), &q, None)
-                .await?
-        }
-        Command::Commit(CommitCommand::Show { id }) => {
-            let path = graph_path(&format!("/commits/{}", encode(id)));
-            remote.call(Method::GET, &path, &[], None).await?
-        }
-        other => {
-            return Err(CliError::Usage(format!(
-                "`{}` runs on an embedded store only; drop --endpoint",
-                command_name(other)
-            )))
-        }
-    };
-    print_elapsed(cli, started);
-    Ok(Outcome::Value(value))
-}
+    pub async fn init(&self, req: &InitRequest) -> Result<InitResponse, CliError> {
+        self.post("/graphs", req).await
+    }
 
-fn command_name(command: &Command) -> String {
-    let debug = format!("{command:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("command")
-        .to_ascii_lowercase()
-}
+    /// Sends the input (a file, or standard input for `-`) as the request's `data`.
+    pub async fn load(
+        &self,
+        mut req: LoadRequest,
+        data: &std::path::Path,
+    ) -> Result<LoadResponse, CliError> {
+        req.data = Some(read_data(data)?);
+        self.post(&self.graph("/load"), &req).await
+    }
 
-/// `--stats` in remote mode: the storage requests happen on the server (its summary log line
-/// has them); the client reports the round-trip time.
-fn print_elapsed(cli: &Cli, started: Instant) {
-    if cli.target.stats {
-        let ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    /// Writes the export's NDJSON to stdout: inline, or fetched from the object the server
+    /// stored it in.
+    pub async fn export(&self, req: &ExportRequest) -> Result<(), CliError> {
+        let answer: ExportResponse = self.post(&self.graph("/export"), req).await?;
+        write_export(&answer).await
+    }
+
+    pub async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
+        self.post(&self.graph("/query"), req).await
+    }
+
+    pub async fn mutate(&self, req: &MutateRequest) -> Result<MutateResponse, CliError> {
+        self.post(&self.graph("/mutate"), req).await
+    }
+
+    pub async fn snapshot(&self, branch: &str) -> Result<SnapshotResponse, CliError> {
+        self.get(&self.graph("/snapshot"), &[("branch", branch.to_string())])
+            .await
+    }
+
+    pub async fn schema(&self, branch: &str) -> Result<SchemaResponse, CliError> {
+        self.get(&self.graph("/schema"), &[("branch", branch.to_string())])
+            .await
+    }
+
+    pub async fn create_branch(
+        &self,
+        req: &CreateBranchRequest,
+    ) -> Result<CreateBranchResponse, CliError> {
+        self.post(&self.graph("/branches"), req).await
+    }
+
+    pub async fn list_branches(&self) -> Result<ListBranchesResponse, CliError> {
+        self.get(&self.graph("/branches"), &[]).await
+    }
+
+    pub async fn delete_branch(&self, name: &str) -> Result<DeleteBranchResponse, CliError> {
+        let path = self.graph(&format!("/branches/{}", encode(name)));
+        self.call(Method::DELETE, &path, &[], None::<&()>).await
+    }
+
+    pub async fn commits(&self, page: &CommitsPage<'_>) -> Result<CommitPageResponse, CliError> {
+        let mut q = vec![
+            ("branch", page.branch.to_string()),
+            ("limit", page.limit.to_string()),
+        ];
+        if let Some(a) = page.actor {
+            q.push(("actor", a.to_string()));
+        }
+        if let Some(c) = page.cursor {
+            q.push(("cursor", c.to_string()));
+        }
+        self.get(&self.graph("/commits"), &q).await
+    }
+
+    pub async fn commit(&self, id: &str) -> Result<CommitResponse, CliError> {
+        self.get(&self.graph(&format!("/commits/{}", encode(id))), &[])
+            .await
+    }
+
+    /// `--stats` in remote mode: the storage requests happen on the server (its summary log
+    /// line has them); the client reports the round-trip time.
+    pub fn print_elapsed(&self) {
+        let ms = (self.started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
         eprintln!(
             "{}",
             json!({"stats": {"remote": true, "elapsed_ms": ms,
@@ -395,12 +293,24 @@ fn print_elapsed(cli: &Cli, started: Instant) {
     }
 }
 
+/// The NDJSON input of `load`: a file, or standard input for `-`.
+fn read_data(data: &std::path::Path) -> Result<String, CliError> {
+    if data.as_os_str() == "-" {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        Ok(buf)
+    } else {
+        offline::read_source(data)
+    }
+}
+
 /// Writes an export answer's NDJSON to stdout: inline, or fetched from the object the server
 /// stored it in (`s3://…` with this machine's AWS credentials, or a local path).
-async fn write_export(answer: &Value) -> Result<(), CliError> {
-    let bytes: Vec<u8> = if let Some(text) = answer["ndjson"].as_str() {
+async fn write_export(answer: &ExportResponse) -> Result<(), CliError> {
+    let bytes: Vec<u8> = if let Some(text) = &answer.ndjson {
         text.as_bytes().to_vec()
-    } else if let Some(location) = answer["location"].as_str() {
+    } else if let Some(location) = &answer.location {
         fetch_export(location).await?
     } else {
         return Err(CliError::Usage(

@@ -1,10 +1,9 @@
-//! One module per command family; each returns the JSON it prints.
+//! The commands that run on an embedded store only (`recover`, `cleanup`, `bench`), the offline
+//! ones (`lint`, `schema plan`), and how a query's rows are printed. The commands both modes
+//! serve are in `client.rs`.
 
 pub mod bench;
 pub mod cleanup;
-pub mod data;
-pub mod graph;
-pub mod mutate;
 pub mod offline;
 pub mod query;
 pub mod recover;

@@ -28,8 +28,10 @@ fn reject(name: &str, src: &str, diags: Diagnostics) -> CliError {
     let source = SourceText::new(name, src);
     CliError::Rejected {
         human: diags.render(&source),
-        json: serde_json::json!({"error": {"code": "bad_request", "message": "the source has errors",
-            "details": {"diagnostics": diags.to_json(&source)}}}),
+        error: Box::new(
+            omnigraph_api::ApiError::bad_request("the source has errors")
+                .with_details(serde_json::json!({"diagnostics": diags.to_json(&source)})),
+        ),
     }
 }
 
@@ -72,5 +74,5 @@ pub fn plan(accepted: &Catalog, desired: &Path) -> Result<serde_json::Value, Cli
         .map_err(|d| reject(&file_name(desired), &src, d))?;
     let plan = evolution::plan(accepted, &desired_catalog);
     serde_json::to_value(&plan)
-        .map_err(|e| CliError::Engine(omnigraph_engine::EngineError::internal(e.to_string())))
+        .map_err(|e| CliError::Api(omnigraph_api::ApiError::internal(e.to_string())))
 }

@@ -1,45 +1,10 @@
-//! `query`: run a read query and print it as table, json, jsonl or csv.
+//! `query` output: a read query's answer as table, json, jsonl or csv (the same in both modes:
+//! the answer is the API's `QueryResponse`).
 
-use omnigraph_engine::{Engine, QueryLimits, QueryResult, ReadTarget};
-use omnigraph_manifest::{BranchName, GraphId};
+use omnigraph_api::QueryResponse;
 
 use crate::args::Format;
-use crate::output::{print_line, CliError};
-
-/// The read target from `--branch` / `--commit` / `--version`.
-pub fn target(
-    branch: Option<&str>,
-    commit: Option<&str>,
-    version: Option<u64>,
-) -> Result<ReadTarget, CliError> {
-    let branch = BranchName::new(branch.unwrap_or("main"))?;
-    Ok(match (commit, version) {
-        (Some(id), _) => ReadTarget::Commit(id.to_string()),
-        (None, Some(v)) => ReadTarget::Version { branch, version: v },
-        (None, None) => ReadTarget::Branch(branch),
-    })
-}
-
-pub async fn run(
-    engine: &Engine,
-    graph: &GraphId,
-    target: &ReadTarget,
-    source: &str,
-    name: Option<&str>,
-    params: Option<&str>,
-    limits: &QueryLimits,
-) -> Result<QueryResult, CliError> {
-    let params: Option<serde_json::Value> = match params {
-        Some(text) => Some(
-            serde_json::from_str(text)
-                .map_err(|e| CliError::Usage(format!("--params is not JSON: {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(engine
-        .query(graph, target, source, name, params.as_ref(), limits)
-        .await?)
-}
+use crate::output::print_line;
 
 fn cell_text(value: &serde_json::Value) -> String {
     match value {
@@ -58,15 +23,11 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Prints `result` in `format` (json is the interface's machine shape).
-pub fn print(result: &QueryResult, format: Format) {
+pub fn print(result: &QueryResponse, format: Format) {
     match format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "columns": result.columns,
-                "rows": result.rows,
-                "row_count": result.rows.len(),
-                "snapshot": result.snapshot,
-            });
+            // Through a JSON value, so keys print in the order every other answer prints in.
+            let doc = serde_json::to_value(result).unwrap_or_default();
             print_line(&serde_json::to_string_pretty(&doc).unwrap_or_else(|_| doc.to_string()));
         }
         Format::Jsonl => {

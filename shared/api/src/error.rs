@@ -1,10 +1,14 @@
-//! The public error codes (interface reference §3), their HTTP statuses, and the error object
-//! every failed request answers with.
+//! The public error codes (docs/reference/interfaces.md, "Errors"), their HTTP statuses, and
+//! the error object every failed request answers with. This is the one mapping from an engine
+//! error to a public error: the service, the Lambda adapters and the CLI (embedded and remote)
+//! all report an `ApiError`; the CLI derives its exit code from the code.
 
 use omnigraph_engine::EngineError;
 use omnigraph_manifest::ManifestError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::wire::{ErrorBody, ErrorDetail};
 
 /// A public error code. The set is closed: every failure maps onto exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,6 +69,16 @@ impl ErrorCode {
         }
     }
 
+    /// The code named `text` on the wire, if there is one.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// The code an HTTP status stands for, if one does.
+    pub fn for_status(status: u16) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.http_status() == status)
+    }
+
     /// Whether a client may retry the same request later (`Retry-After` is sent).
     pub fn is_retryable(self) -> bool {
         matches!(self, Self::TooManyRequests | Self::Unavailable)
@@ -112,43 +126,67 @@ impl ApiError {
         Self::new(ErrorCode::Internal, message)
     }
 
-    /// The §3 error object: `{"error": {"code", "message", "details"?}}`.
-    pub fn to_json(&self) -> Value {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(details) = &self.details {
-            error["details"] = details.clone();
+    /// The error object on the wire.
+    pub fn to_body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str().to_string(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
         }
-        json!({ "error": error })
+    }
+
+    /// The error object as JSON: `{"error": {"code", "message", "details"?}}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.to_body()).unwrap_or(Value::Null)
+    }
+
+    /// The error a JSON answer with HTTP `status` stands for: its error object when `body` is
+    /// one (a code the client does not know counts by the status), else the status alone.
+    pub fn from_answer(status: u16, body: &Value) -> Self {
+        let fallback = ErrorCode::for_status(status).unwrap_or(ErrorCode::Internal);
+        match ErrorBody::deserialize(body) {
+            Ok(ErrorBody { error }) => Self {
+                code: ErrorCode::parse(&error.code).unwrap_or(fallback),
+                message: error.message,
+                details: error.details.filter(|d| !d.is_null()),
+            },
+            Err(_) => Self::new(fallback, format!("the endpoint answered {status}: {body}")),
+        }
     }
 }
 
 impl From<&EngineError> for ApiError {
+    /// The code is the engine's own (`EngineError::code`); this adds the message and details.
     fn from(err: &EngineError) -> Self {
+        let code = ErrorCode::parse(err.code()).unwrap_or(ErrorCode::Internal);
         match err {
             EngineError::BadRequest {
                 message,
                 diagnostics,
             } => {
-                let e = Self::bad_request(message.clone());
+                let e = Self::new(code, message.clone());
                 if diagnostics.is_empty() {
                     e
                 } else {
                     e.with_details(json!({ "diagnostics": diagnostics }))
                 }
             }
-            EngineError::NotFound { .. } => Self::not_found(err.to_string()),
+            EngineError::NotFound { .. } | EngineError::Unavailable(_) => {
+                Self::new(code, err.to_string())
+            }
             EngineError::Conflict {
                 message,
                 manifest_conflict,
             } => {
-                let e = Self::new(ErrorCode::Conflict, message.clone());
+                let e = Self::new(code, message.clone());
                 match manifest_conflict {
                     Some(c) => e.with_details(json!({ "manifest_conflict": c })),
                     None => e,
                 }
             }
-            EngineError::Unavailable(_) => Self::new(ErrorCode::Unavailable, err.to_string()),
-            EngineError::Internal(_) => Self::internal(format!("{err} (this is a bug)")),
+            EngineError::Internal(_) => Self::new(code, format!("{err} (this is a bug)")),
         }
     }
 }

@@ -8,17 +8,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::idempotency::IDEMPOTENCY_NAMESPACE;
 use crate::routes::{FunctionKind, PathParams, RouteId};
 use crate::service::Service;
 use crate::wire::{
-    CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse, ExportRequest, ExportResponse,
-    HealthResponse, InitRequest, InitResponse, ListBranchesResponse, LoadRequest, LoadResponse,
-    MutateRequest, MutateResponse, QueryRequest, QueryResponse, ReadAt, SchemaResponse,
-    SnapshotResponse, SnapshotTable, TableRows,
+    CommitPageResponse, CommitResponse, CreateBranchRequest, CreateBranchResponse,
+    DeleteBranchResponse, ExportRequest, ExportResponse, HealthResponse, InitRequest, InitResponse,
+    ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
+    QueryResponse, ReadAt, SchemaResponse, SnapshotResponse,
 };
-
-/// The manifest record namespace of answered idempotent mutations.
-pub const IDEMPOTENCY_NAMESPACE: &str = "idempotency";
 
 /// Default and largest page size of `commits`.
 pub const DEFAULT_COMMIT_PAGE: usize = 20;
@@ -95,9 +93,9 @@ impl Service {
             RouteId::Export => self.export(call).await,
             RouteId::Snapshot => self.snapshot(call).await,
             RouteId::Schema => self.schema(call).await,
-            RouteId::ListBranches => to_value(&ListBranchesResponse {
-                branches: self.engine.list_branches(&call.graph()?).await?,
-            }),
+            RouteId::ListBranches => to_value(&ListBranchesResponse::from(
+                self.engine.list_branches(&call.graph()?).await?,
+            )),
             RouteId::CreateBranch => self.create_branch(call).await,
             RouteId::DeleteBranch => {
                 let graph = call.graph()?;
@@ -119,7 +117,9 @@ impl Service {
                     .path
                     .get("commit")
                     .ok_or_else(|| ApiError::bad_request("the request names no commit"))?;
-                to_value(&self.engine.require_commit(&graph, id).await?)
+                to_value(&CommitResponse::from(
+                    self.engine.require_commit(&graph, id).await?,
+                ))
             }
             RouteId::Recover => self.recover(call).await,
         }
@@ -129,23 +129,17 @@ impl Service {
         let req: InitRequest = call.body()?;
         let graph = GraphId::new(req.graph)?;
         let head = self.engine.init(&graph, &req.schema, &call.actor).await?;
-        to_value(&InitResponse {
-            graph: graph.to_string(),
-            branch: BranchName::main().to_string(),
-            version: head.version,
-            commit: head.commit_id,
-            tables: head.tables.len(),
-        })
+        to_value(&InitResponse::new(&graph, &head))
     }
 
     async fn query(&self, call: &Call) -> Result<Value, ApiError> {
         let graph = call.graph()?;
         let req: QueryRequest = call.body()?;
         let target = read_target(&req.at)?;
-        let limits = QueryLimits {
+        let limits = req.limits.within(&QueryLimits {
             max_rows: self.config.max_rows,
             ..QueryLimits::default()
-        };
+        });
         let result = self
             .engine
             .query(
@@ -157,12 +151,7 @@ impl Service {
                 &limits,
             )
             .await?;
-        to_value(&QueryResponse {
-            row_count: result.rows.len(),
-            columns: result.columns,
-            rows: result.rows,
-            snapshot: result.snapshot,
-        })
+        to_value(&QueryResponse::from(result))
     }
 
     /// Exports into memory; answers the NDJSON inline up to `max_inline_export_bytes`, else
@@ -251,20 +240,7 @@ impl Service {
             .engine
             .load(graph, branch, from, data, mode, actor)
             .await?;
-        let tables = outcome
-            .tables
-            .into_iter()
-            .map(|t| TableRows {
-                table_key: t.table_key,
-                rows: t.rows,
-            })
-            .collect();
-        Ok(LoadResponse {
-            branch: outcome.branch.to_string(),
-            commit: outcome.commit,
-            version: outcome.version,
-            tables,
-        })
+        Ok(LoadResponse::from(outcome))
     }
 
     async fn snapshot(&self, call: &Call) -> Result<Value, ApiError> {
@@ -273,22 +249,7 @@ impl Service {
             .engine
             .snapshot(&graph, &ReadTarget::Branch(call.branch_param()?))
             .await?;
-        to_value(&SnapshotResponse {
-            graph: graph.to_string(),
-            branch: snap.branch.to_string(),
-            version: snap.version,
-            commit: snap.commit,
-            schema_hash: snap.schema_hash,
-            tables: snap
-                .tables
-                .iter()
-                .map(|(key, pin)| SnapshotTable {
-                    table_key: key.clone(),
-                    version: pin.version,
-                    rows: pin.rows,
-                })
-                .collect(),
-        })
+        to_value(&SnapshotResponse::from(&snap))
     }
 
     async fn schema(&self, call: &Call) -> Result<Value, ApiError> {
@@ -313,11 +274,7 @@ impl Service {
             (None, from) => BranchSource::Branch(branch_or_main(from)?),
         };
         let head = self.engine.create_branch(&graph, &name, &source).await?;
-        to_value(&CreateBranchResponse {
-            branch: name.to_string(),
-            version: head.version,
-            commit: head.commit_id,
-        })
+        to_value(&CreateBranchResponse::new(&name, &head))
     }
 
     async fn list_commits(&self, call: &Call) -> Result<Value, ApiError> {
@@ -343,66 +300,41 @@ impl Service {
             .engine
             .list_commits(&graph, &call.branch_param()?, actor, &page)
             .await?;
-        to_value(&page)
+        to_value(&CommitPageResponse::from(page))
     }
 
-    /// Runs a mutation as one commit. With an `idempotency_key`, the answer is recorded in
-    /// the manifest store after the commit; a retry with the same key is answered from the
-    /// record and applies nothing.
+    /// Runs a mutation as one commit. With an `idempotency_key`, the answer is recorded after
+    /// the commit; a retry with the same key is answered from the record and applies nothing
+    /// (`idempotency.rs`).
     async fn mutate(&self, call: &Call) -> Result<Value, ApiError> {
         let graph = call.graph()?;
         let req: MutateRequest = call.body()?;
         let branch = branch_or_main(req.branch.as_deref())?;
-        let record_key = match req.idempotency_key.as_deref() {
-            Some("") => return Err(ApiError::bad_request("`idempotency_key` must not be empty")),
-            Some(key) => Some(format!("{branch}/{key}")),
-            None => None,
+        let apply = async {
+            let out = self
+                .engine
+                .mutate(
+                    &graph,
+                    &branch,
+                    &req.query,
+                    req.name.as_deref(),
+                    req.params.as_ref(),
+                    &call.actor,
+                )
+                .await?;
+            to_value(&MutateResponse::from(out))
         };
-        let manifest = self.engine.manifest();
-        if let Some(key) = &record_key {
-            if let Some(previous) = manifest
-                .get_record(&graph, IDEMPOTENCY_NAMESPACE, key)
-                .await?
-            {
-                return Ok(previous);
+        match req.idempotency_key.as_deref() {
+            None => apply.await,
+            Some("") => Err(ApiError::bad_request("`idempotency_key` must not be empty")),
+            Some(key) => {
+                let record_key = format!("{branch}/{key}");
+                let once = self
+                    .once(&graph, IDEMPOTENCY_NAMESPACE, &record_key, apply)
+                    .await?;
+                Ok(once.answer)
             }
         }
-        let out = self
-            .engine
-            .mutate(
-                &graph,
-                &branch,
-                &req.query,
-                req.name.as_deref(),
-                req.params.as_ref(),
-                &call.actor,
-            )
-            .await?;
-        let answer = to_value(&MutateResponse {
-            affected_nodes: out.affected_nodes,
-            affected_edges: out.affected_edges,
-            commit: out.commit,
-            version: out.version,
-        })?;
-        if let Some(key) = &record_key {
-            match manifest
-                .put_record(&graph, IDEMPOTENCY_NAMESPACE, key, &answer)
-                .await
-            {
-                Ok(()) => {}
-                // A concurrent retry recorded first: answer what it recorded.
-                Err(omnigraph_manifest::ManifestError::AlreadyExists { .. }) => {
-                    if let Some(first) = manifest
-                        .get_record(&graph, IDEMPOTENCY_NAMESPACE, key)
-                        .await?
-                    {
-                        return Ok(first);
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(answer)
     }
 
     async fn recover(&self, call: &Call) -> Result<Value, ApiError> {

@@ -15,15 +15,14 @@ use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use base64::Engine as _;
 use bytes::Bytes;
 use omnigraph_engine::LoadMode;
-use omnigraph_manifest::{BranchName, GraphId, ManifestError};
+use omnigraph_manifest::{BranchName, GraphId};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ErrorCode};
+pub use crate::idempotency::S3_EVENT_NAMESPACE;
+use crate::request_log::RequestLog;
 use crate::routes::{parse_query, percent_decode_with, FunctionKind, RouteId};
-use crate::service::{Request, Response, Service};
-
-/// The manifest record namespace of processed S3 events.
-pub const S3_EVENT_NAMESPACE: &str = "s3-event";
+use crate::service::{status_of, Request, Response, Service};
 
 /// The shapes of payload a function can be invoked with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,12 +196,9 @@ async fn s3(service: &Service, event: Value) -> Result<Value, ApiError> {
     Ok(json!({ "records": results }))
 }
 
-/// Loads one created object (merge mode) unless this object version was already loaded: the
-/// record of a processed event is checked first and written after the load commits, so a
-/// duplicate delivery is answered from the record and applies nothing.
+/// Loads one created object (merge mode) once per object version: a duplicate delivery is
+/// answered from the record of the first and applies nothing (`idempotency.rs`).
 async fn s3_record(service: &Service, record: &S3EventRecord) -> Result<Value, ApiError> {
-    let started = std::time::Instant::now();
-    let stats = service.engine.stats_start();
     let bucket = record
         .s3
         .bucket
@@ -234,58 +230,41 @@ async fn s3_record(service: &Service, record: &S3EventRecord) -> Result<Value, A
             .as_deref()
             .unwrap_or("unknown")
     );
-    let (graph, branch) = parse_incoming_key(&service.config.incoming_prefix, &key)?;
     let record_key = format!("{bucket}/{key}/{tag}");
-    let manifest = service.engine.manifest();
-    let result = match manifest
-        .get_record(&graph, S3_EVENT_NAMESPACE, &record_key)
-        .await?
-    {
-        Some(previous) => Ok((previous, true)),
-        None => {
-            let applied = async {
-                let data = service.incoming.read_text(&bucket, &key).await?;
-                let loaded = service
-                    .load_text(&graph, &branch, None, data, LoadMode::Merge, &actor)
-                    .await?;
-                let answer = json!({
-                    "bucket": bucket, "key": key, "object_version": tag,
-                    "graph": graph, "branch": loaded.branch, "commit": loaded.commit,
-                    "version": loaded.version, "tables": loaded.tables,
-                });
-                match manifest
-                    .put_record(&graph, S3_EVENT_NAMESPACE, &record_key, &answer)
-                    .await
-                {
-                    Ok(()) | Err(ManifestError::AlreadyExists { .. }) => Ok(answer),
-                    Err(e) => Err(ApiError::from(e)),
-                }
-            };
-            applied.await.map(|a| (a, false))
-        }
+    let log = RequestLog::start(
+        &service.engine,
+        &record_key,
+        Some(FunctionKind::Mutate),
+        &actor,
+    );
+    let (graph, branch) = parse_incoming_key(&service.config.incoming_prefix, &key)?;
+    let apply = async {
+        let data = service.incoming.read_text(&bucket, &key).await?;
+        let loaded = service
+            .load_text(&graph, &branch, None, data, LoadMode::Merge, &actor)
+            .await?;
+        Ok(json!({
+            "bucket": bucket, "key": key, "object_version": tag,
+            "graph": graph, "branch": loaded.branch, "commit": loaded.commit,
+            "version": loaded.version, "tables": loaded.tables,
+        }))
     };
-    let status = match &result {
-        Ok(_) => 200,
-        Err(e) => e.code.http_status(),
-    };
+    let result = service
+        .once(&graph, S3_EVENT_NAMESPACE, &record_key, apply)
+        .await;
     tracing::info!(
         target: "omnigraph::s3_load",
         bucket = bucket.as_str(),
         key = key.as_str(),
-        duplicate = result.as_ref().map(|(_, d)| *d).unwrap_or(false),
+        duplicate = result.as_ref().is_ok_and(|o| o.replayed),
         "s3 event"
     );
-    crate::service::log_summary(&crate::service::Summary {
-        request_id: &record_key,
-        function: Some(FunctionKind::Mutate),
-        route: Some(RouteId::Load),
-        graph: Some(graph.as_str()),
-        actor: &actor,
-        status,
-        started,
-        stats: &service.engine.stats_since(&stats),
-    });
-    result.map(|(answer, _)| answer)
+    log.finish(
+        Some(RouteId::Load),
+        Some(graph.as_str()),
+        status_of(&result),
+    );
+    result.map(|once| once.answer)
 }
 
 async fn schedule(

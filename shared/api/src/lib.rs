@@ -1,6 +1,8 @@
 //! `omnigraph-api`: the wire contract and service layer.
 //!
-//! Owns: request/response types, the public error code set and its exhaustive HTTP mapping,
+//! Owns: request/response types (the one set the service, the embedded CLI and the CLI's remote
+//! mode all use) and how engine results become them, the public error code set, the one mapping
+//! from engine errors to it and its exhaustive HTTP mapping,
 //! the single route table, the service that turns a request into engine calls, and the
 //! adapters from Lambda event payloads (HTTP API v2 / function URL, direct invoke, S3, EventBridge)
 //! onto that service, so the function binaries stay thin and the adapters are unit-testable,
@@ -9,13 +11,16 @@
 //! Must not: depend on the Lambda runtime (event shapes come from `aws_lambda_events` as plain
 //! serde types), or contain engine logic.
 
+mod answers;
 mod config;
 mod error;
 mod handlers;
+mod idempotency;
 mod incoming;
 pub mod lambda;
 mod maintenance;
 pub mod openapi;
+mod request_log;
 mod routes;
 mod service;
 mod wire;
@@ -25,7 +30,8 @@ pub use config::{
     DEFAULT_MAX_ROWS, DEFAULT_RECOVERY_DEADLINE_SECS,
 };
 pub use error::{ApiError, ErrorCode};
-pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, IDEMPOTENCY_NAMESPACE, MAX_COMMIT_PAGE};
+pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, MAX_COMMIT_PAGE};
+pub use idempotency::{IDEMPOTENCY_NAMESPACE, S3_EVENT_NAMESPACE};
 pub use incoming::MAX_INCOMING_BYTES;
 pub use routes::{
     api_gateway_routes, api_gateway_routes_json, match_route, parse_query, percent_decode,

@@ -9,10 +9,10 @@ use serde_json::{json, Map, Value};
 
 use crate::routes::{RouteId, ROUTES};
 use crate::wire::{
-    CommitDoc, CommitPageDoc, CreateBranchRequest, CreateBranchResponse, DeleteBranchResponse,
-    ErrorBody, ExportRequest, ExportResponse, HealthResponse, InitRequest, InitResponse,
-    ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
-    QueryResponse, SchemaResponse, SnapshotResponse,
+    CommitPageResponse, CommitResponse, CreateBranchRequest, CreateBranchResponse,
+    DeleteBranchResponse, ErrorBody, ExportRequest, ExportResponse, HealthResponse, InitRequest,
+    InitResponse, ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse,
+    QueryRequest, QueryResponse, SchemaResponse, SnapshotResponse,
 };
 
 /// What the document says about one route.
@@ -108,7 +108,7 @@ fn operation(id: RouteId, g: &mut SchemaGenerator) -> Operation {
         RouteId::ListCommits => op(
             "Commits reachable from a branch, newest first, paginated",
             None,
-            schema::<CommitPageDoc>(g),
+            schema::<CommitPageResponse>(g),
             &[
                 BRANCH_PARAM,
                 ("limit", "integer", "page size (1 to 1000, default 20)"),
@@ -116,7 +116,7 @@ fn operation(id: RouteId, g: &mut SchemaGenerator) -> Operation {
                 ("actor", "string", "only commits by this actor"),
             ],
         ),
-        RouteId::GetCommit => op("One commit", None, schema::<CommitDoc>(g), &[]),
+        RouteId::GetCommit => op("One commit", None, schema::<CommitResponse>(g), &[]),
         // Direct invoke and schedule only; never in the HTTP route table.
         RouteId::Recover => op("Sweep crash sidecars", None, json!({"type": "object"}), &[]),
     }

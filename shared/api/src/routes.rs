@@ -1,5 +1,6 @@
-//! The single route table (interface reference §2): method and path pattern → route id and
-//! the function that serves it. The Lambda adapters and a local server all match through it.
+//! The single route table (docs/reference/interfaces.md, "HTTP routes"): method and path
+//! pattern → route id and the function that serves it. The Lambda adapters and a local server
+//! all match through it.
 
 use std::collections::BTreeMap;
 use std::fmt;

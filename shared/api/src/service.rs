@@ -1,19 +1,18 @@
 //! The service: one engine (built once per process) and configuration; turns a request —
 //! HTTP-shaped or a direct-invoke envelope — into engine calls and a JSON answer, and logs one
-//! summary line per request.
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Instant;
+//! summary line per request (`request_log.rs`).
 
 use bytes::Bytes;
-use omnigraph_engine::{Engine, ManifestChoice, OpStats, StoreLocation};
+use omnigraph_engine::{Engine, ManifestChoice, StoreLocation};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::ApiConfig;
 use crate::error::{ApiError, ErrorCode};
 use crate::handlers::Call;
 use crate::incoming::Incoming;
+use crate::request_log::RequestLog;
 use crate::routes::{match_route, FunctionKind, Method, PathParams, RouteId, RouteMiss};
 
 /// An HTTP-shaped request (header names lower-case, query string already split).
@@ -131,26 +130,16 @@ impl Service {
     }
 
     async fn serve(&self, function: Option<FunctionKind>, req: Request) -> Response {
-        let started = Instant::now();
-        let stats = self.engine.stats_start();
         let request_id = req.request_id.clone().unwrap_or_else(new_request_id);
         let actor = req.actor.clone().unwrap_or_else(|| ANONYMOUS_ACTOR.into());
+        let log = RequestLog::start(&self.engine, &request_id, function, &actor);
         let mut route = None;
         let mut graph = None;
         let result = self
             .route_http(function, &req, &actor, &mut route, &mut graph)
             .await;
         let response = respond(result, &request_id);
-        log_summary(&Summary {
-            request_id: &request_id,
-            function,
-            route,
-            graph: graph.as_deref(),
-            actor: &actor,
-            status: response.status,
-            started,
-            stats: &self.engine.stats_since(&stats),
-        });
+        log.finish(route, graph.as_deref(), response.status);
         response
     }
 
@@ -225,8 +214,6 @@ impl Service {
         envelope: &Value,
         request_id: Option<&str>,
     ) -> Result<Value, ApiError> {
-        let started = Instant::now();
-        let stats = self.engine.stats_start();
         let request_id = request_id
             .map(str::to_string)
             .unwrap_or_else(new_request_id);
@@ -235,6 +222,7 @@ impl Service {
             .and_then(Value::as_str)
             .unwrap_or(ANONYMOUS_ACTOR)
             .to_string();
+        let log = RequestLog::start(&self.engine, &request_id, function, &actor);
         let graph = envelope
             .get("graph")
             .and_then(Value::as_str)
@@ -256,20 +244,7 @@ impl Service {
                 }
             },
         };
-        let status = match &result {
-            Ok(_) => 200,
-            Err(e) => e.code.http_status(),
-        };
-        log_summary(&Summary {
-            request_id: &request_id,
-            function,
-            route,
-            graph: graph.as_deref(),
-            actor: &actor,
-            status,
-            started,
-            stats: &self.engine.stats_since(&stats),
-        });
+        log.finish(route, graph.as_deref(), status_of(&result));
         result.map_err(|e| with_request_id(e, &request_id))
     }
 }
@@ -342,42 +317,12 @@ pub fn respond(result: Result<Value, ApiError>, request_id: &str) -> Response {
     }
 }
 
-pub(crate) struct Summary<'a> {
-    pub request_id: &'a str,
-    pub function: Option<FunctionKind>,
-    pub route: Option<RouteId>,
-    pub graph: Option<&'a str>,
-    pub actor: &'a str,
-    pub status: u16,
-    pub started: Instant,
-    pub stats: &'a OpStats,
-}
-
-/// The one summary line per request.
-pub(crate) fn log_summary(s: &Summary<'_>) {
-    let o = &s.stats.object_store;
-    let m = &s.stats.manifest;
-    tracing::info!(
-        target: "omnigraph::request",
-        request_id = s.request_id,
-        function = s.function.map(FunctionKind::as_str).unwrap_or("any"),
-        route = s.route.map(RouteId::op).unwrap_or("unknown"),
-        graph = s.graph.unwrap_or(""),
-        actor = s.actor,
-        status = s.status,
-        duration_ms = (s.started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-        s3_get = o.get,
-        s3_put = o.put,
-        s3_list = o.list,
-        s3_delete = o.delete,
-        s3_head = o.head,
-        bytes_read = o.bytes_read,
-        bytes_written = o.bytes_written,
-        manifest_read = m.read,
-        manifest_write = m.write,
-        manifest_conflict = m.conflict,
-        "request"
-    );
+/// The HTTP status of a handler's result.
+pub(crate) fn status_of<T>(result: &Result<T, ApiError>) -> u16 {
+    match result {
+        Ok(_) => 200,
+        Err(e) => e.code.http_status(),
+    }
 }
 
 impl Call {

@@ -1,10 +1,13 @@
-//! Request and response bodies of the routes (interface reference §2). Unknown fields are
-//! ignored, so a direct-invoke envelope (`op`, `graph`, …) deserializes into the same types.
-//! Every type derives `JsonSchema`: the OpenAPI document is generated from these definitions.
+//! Request and response bodies of the routes (docs/reference/interfaces.md, "HTTP routes"):
+//! the one set of wire types. The service serialises its answers from them, the embedded CLI
+//! prints the same types, and the CLI's remote mode sends the requests and decodes the answers
+//! with them, so both CLI modes print the same bytes. Unknown fields are ignored, so a
+//! direct-invoke envelope (`op`, `graph`, …) deserializes into the same types. Every type
+//! derives `JsonSchema`: the OpenAPI document is generated from these definitions.
+//! `answers.rs` builds the answers from the engine's results.
 
 use std::collections::BTreeMap;
 
-use omnigraph_engine::{BranchInfo, SnapshotRef};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -47,15 +50,33 @@ pub struct QueryRequest {
     pub params: Option<serde_json::Value>,
     #[serde(flatten)]
     pub at: ReadAt,
+    #[serde(flatten)]
+    pub limits: RequestLimits,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+/// Query-time limits a request asks for. Each one absent takes the answering side's default;
+/// a server answers with the smaller of the asked limit and its own (a request may tighten a
+/// server's limits, never loosen them). Exceeding one is a `bad_request` with code E-L001,
+/// E-L002 or E-L003.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestLimits {
+    /// Most rows the result may have (E-L001 above it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rows: Option<usize>,
+    /// Most traversal and join steps the query may take (E-L002 above it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_expansion: Option<u64>,
+    /// Wall-clock budget of the query in milliseconds (E-L003 past it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QueryResponse {
     pub columns: Vec<String>,
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
     pub row_count: usize,
-    #[schemars(with = "SnapshotRefDoc")]
-    pub snapshot: SnapshotRef,
+    pub snapshot: ReadSnapshot,
 }
 
 /// `POST /graphs/{g}/export`.
@@ -163,10 +184,9 @@ pub struct CreateBranchResponse {
     pub commit: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ListBranchesResponse {
-    #[schemars(with = "Vec<BranchInfoDoc>")]
-    pub branches: Vec<BranchInfo>,
+    pub branches: Vec<BranchSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -206,7 +226,7 @@ pub struct MutateResponse {
     pub version: u64,
 }
 
-/// The error object every failed request answers with (interface reference §3).
+/// The error object every failed request answers with (docs/reference/interfaces.md, "Errors").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -222,25 +242,25 @@ pub struct ErrorDetail {
     pub details: Option<serde_json::Value>,
 }
 
-/// The read point a query answered from (schema of `omnigraph_engine::SnapshotRef`).
+/// The read point a query answered from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct SnapshotRefDoc {
+pub struct ReadSnapshot {
     pub branch: String,
     pub version: u64,
     pub commit: String,
 }
 
-/// One branch (schema of `omnigraph_engine::BranchInfo`).
+/// One branch of `GET /graphs/{g}/branches`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct BranchInfoDoc {
+pub struct BranchSummary {
     pub name: String,
     pub version: u64,
     pub commit: String,
 }
 
-/// One table version pinned by a commit (schema of `omnigraph_manifest::Pin`).
+/// One table version pinned by a commit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PinDoc {
+pub struct TablePin {
     pub version: u64,
     pub rows: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,9 +269,9 @@ pub struct PinDoc {
     pub e_tag: Option<String>,
 }
 
-/// One commit (schema of `omnigraph_manifest::Commit`).
+/// `GET /graphs/{g}/commits/{id}`: one commit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct CommitDoc {
+pub struct CommitResponse {
     pub id: String,
     pub graph: String,
     pub branch: String,
@@ -263,13 +283,13 @@ pub struct CommitDoc {
     /// Milliseconds since the Unix epoch.
     pub created_at: u64,
     pub schema_hash: String,
-    pub pins: BTreeMap<String, PinDoc>,
+    pub pins: BTreeMap<String, TablePin>,
     pub summary: serde_json::Value,
 }
 
 /// `GET /graphs/{g}/commits`: newest first; pass `next_cursor` as `cursor` for the next page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct CommitPageDoc {
-    pub commits: Vec<CommitDoc>,
+pub struct CommitPageResponse {
+    pub commits: Vec<CommitResponse>,
     pub next_cursor: Option<String>,
 }

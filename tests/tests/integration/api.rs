@@ -13,18 +13,13 @@ use omnigraph_api::{
 use omnigraph_engine::{EngineError, ManifestConflict};
 use serde_json::{json, Value};
 
-use crate::engine_core::local_engine;
+use crate::fixtures::{
+    local_engine, HANDLES, S3_PUT_EVENT as S3_PUT, SCHEDULED_EVENT as SCHEDULED,
+    SOCIAL_DATA as DATA, SOCIAL_MORE as MORE, SOCIAL_SCHEMA as SCHEMA,
+};
 
-const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-const DATA: &str = include_str!("../../../examples/social/data.jsonl");
-const MORE: &str = include_str!("../../../examples/social/more.jsonl");
 const FUNCTION_URL_GET: &str = include_str!("../../fixtures/events/function-url-get-snapshot.json");
 const APIGW_POST_QUERY: &str = include_str!("../../fixtures/events/apigw-v2-post-query.json");
-const S3_PUT: &str = include_str!("../../fixtures/events/s3-object-created-put.json");
-const SCHEDULED: &str = include_str!("../../fixtures/events/eventbridge-scheduled.json");
-
-const HANDLES: &str =
-    "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } }";
 
 async fn service_with(dir: &std::path::Path, tune: impl FnOnce(&mut ApiConfig)) -> Service {
     let engine = local_engine(dir).await;
@@ -470,6 +465,35 @@ async fn limits_bodies_and_rows() {
         .handle(Request::new("POST", "/graphs/social/query").json(&json!({"query": limited})))
         .await;
     assert_eq!(r.body["row_count"], 3, "{r:?}");
+    // the request's own limits tighten the server's…
+    let query = |body: Value| svc.handle(Request::new("POST", "/graphs/social/query").json(&body));
+    let r = query(json!({"query": limited, "max_rows": 2})).await;
+    assert_error(&r, 400, "bad_request");
+    assert_eq!(
+        r.body["error"]["details"]["diagnostics"][0]["code"],
+        "E-L001"
+    );
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than 2 rows"));
+    let r = query(json!({"query": limited, "max_expansion": 1})).await;
+    assert_eq!(
+        r.body["error"]["details"]["diagnostics"][0]["code"], "E-L002",
+        "{r:?}"
+    );
+    let r = query(json!({"query": limited, "timeout_ms": 0})).await;
+    assert_eq!(
+        r.body["error"]["details"]["diagnostics"][0]["code"], "E-L003",
+        "{r:?}"
+    );
+    // …and never loosen them
+    let r = query(json!({"query": HANDLES, "max_rows": 1000})).await;
+    assert_error(&r, 400, "bad_request");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than 3 rows"));
 }
 
 #[test]
@@ -758,17 +782,11 @@ async fn scheduled_events_run_recovery() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_event_loads_once_on_s3_and_dynamodb() {
     use omnigraph_engine::{Engine, ManifestChoice, StoreLocation};
-    use omnigraph_manifest::DynamoManifestStore;
-    use omnigraph_tests::{dynamodb_client, moto_endpoint, s3_client, unique_name};
+    use omnigraph_tests::s3_client;
 
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("api-graphs");
-    let table = unique_name("api-heads");
+    let (endpoint, bucket) = crate::fixtures::moto_bucket("api-graphs").await;
+    let (_, table) = crate::fixtures::moto_heads_table("api-heads").await;
     let s3 = s3_client(&endpoint);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    DynamoManifestStore::create_table(&dynamodb_client(&endpoint), &table)
-        .await
-        .unwrap();
     let store = format!("s3://{bucket}/graphs");
     let manifest = format!("dynamodb://{table}");
     let engine = Engine::open(
@@ -903,6 +921,9 @@ async fn openapi_document_matches_the_route_table() {
     // request bodies are documented with their fields
     let query = &doc["components"]["schemas"]["QueryRequest"];
     assert!(query["properties"]["query"].is_object(), "{query}");
+    for limit in ["max_rows", "max_expansion", "timeout_ms"] {
+        assert!(query["properties"][limit].is_object(), "{limit}: {query}");
+    }
     assert_eq!(query["required"], json!(["query"]));
 }
 
@@ -1101,12 +1122,10 @@ async fn export_route_answers_inline_or_stores_a_large_export() {
 #[tokio::test]
 async fn a_large_export_on_s3_is_stored_tagged_for_expiry() {
     use omnigraph_engine::{Engine, ManifestChoice, StoreLocation, EXPORT_TAG};
-    use omnigraph_tests::{moto_endpoint, s3_client, unique_name};
+    use omnigraph_tests::s3_client;
 
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("api-exports");
+    let (endpoint, bucket) = crate::fixtures::moto_bucket("api-exports").await;
     let s3 = s3_client(&endpoint);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let store = format!("s3://{bucket}/graphs");
     let engine = Engine::open(
         StoreLocation::parse(&store).unwrap(),

@@ -2,20 +2,14 @@
 //! shape, error messages and exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use omnigraph_tests::omnigraph_bin;
+use crate::fixtures::{cli_command, example, succeeded};
 
 fn run(store: &Path, args: &[&str]) -> Output {
-    let bin = omnigraph_bin().expect("the CLI binary must be built");
-    Command::new(bin)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("OMNIGRAPH_STORE")
-        .env_remove("OMNIGRAPH_GRAPH")
-        .output()
-        .expect("the CLI runs")
+    let mut cmd = cli_command(&[]);
+    cmd.arg("--store").arg(store).args(args);
+    cmd.output().expect("the CLI runs")
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -26,10 +20,6 @@ fn json(out: &Output) -> serde_json::Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn example(file: &str) -> String {
-    format!("{}/../examples/social/{file}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
@@ -46,11 +36,7 @@ fn init_snapshot_branch_commit_and_stats() {
             &example("schema.pg"),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let init = json(&out);
     assert_eq!(init["version"], 1);
     assert_eq!(init["tables"], 4);
@@ -174,11 +160,7 @@ fn lint_and_schema_plan_work_offline() {
             &example("schema.pg"),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let report = json(&out);
     assert_eq!(report["diagnostics"].as_array().unwrap().len(), 0);
     assert!(report["queries"].as_array().unwrap().len() >= 4);
@@ -227,11 +209,7 @@ fn lint_and_schema_plan_work_offline() {
             &example("schema.pg"),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let plan = json(&out);
     assert_eq!(plan["supported"], true);
     assert_eq!(plan["steps"][0]["kind"], "add_property");
@@ -249,11 +227,7 @@ fn load_then_query_in_every_format() {
         store,
         &["--format", "json", "load", "--data", &example("data.jsonl")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(json(&out)["version"], 2);
 
     let q = example("queries.gq");

@@ -14,18 +14,14 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use omnigraph_engine::failpoints::{self, CATALOG};
-use omnigraph_engine::{Engine, ReadTarget, Sidecar};
-use omnigraph_manifest::{Commit, GraphId, PageRequest};
+use omnigraph_engine::{ReadTarget, Sidecar};
+use omnigraph_manifest::GraphId;
 
-use crate::engine_core::local_engine;
+use crate::fixtures::{all_commits, example, local_engine, succeeded};
 
 const GRAPH: &str = "crash";
 /// A `--now` safely past every sidecar's deadline.
 const LATER_MS: u64 = 3 * 3600 * 1000;
-
-fn example(file: &str) -> String {
-    format!("{}/../examples/social/{file}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn cli(store: &Path, failpoint: Option<&str>, args: &[&str]) -> Output {
     let bin = omnigraph_tests::omnigraph_bin().expect("the CLI binary must be built");
@@ -47,13 +43,7 @@ fn cli(store: &Path, failpoint: Option<&str>, args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(out);
 }
 
 fn write_file(dir: &Path, name: &str, body: &str) -> String {
@@ -251,19 +241,6 @@ async fn observe(store: &Path) -> State {
         state.insert(b.name.to_string(), (snap.version, rows));
     }
     state
-}
-
-async fn all_commits(engine: &Engine, g: &GraphId) -> Vec<Commit> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(200);
-    loop {
-        let got = engine.manifest().list_commits(g, &page).await.unwrap();
-        out.extend(got.items);
-        match got.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => return out,
-        }
-    }
 }
 
 /// Invariant 1: every version pinned by a head or a commit opens, with the pinned row count.

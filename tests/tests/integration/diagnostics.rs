@@ -1,7 +1,8 @@
 //! Diagnostic codes the engine raises (committed state, whole-input checks, run time): each
 //! code of `omnigraph_lang::codes::ENGINE_RAISED` is triggered here through the engine, with
 //! the position it is reported at (line:col in the query, or the line of the data). The
-//! language crate's own suite covers every other code; together they cover the §8.2 table.
+//! language crate's own suite covers every other code; together they cover the table of
+//! docs/reference/diagnostics.md, "Codes".
 //! Also: the embedding provider (`@embed` on mutate and load, `nearest` with a text query).
 
 use std::collections::BTreeSet;

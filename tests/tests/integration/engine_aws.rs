@@ -4,25 +4,15 @@
 use std::sync::Arc;
 
 use omnigraph_engine::{Engine, ManifestChoice, ReadTarget, StoreLocation};
-use omnigraph_manifest::{BranchName, DynamoManifestStore};
-use omnigraph_tests::{dynamodb_client, moto_endpoint, s3_client, unique_name};
+use omnigraph_manifest::BranchName;
 
 use crate::engine_core::{graph, race, SOCIAL};
+use crate::fixtures::{moto_bucket, moto_heads_table};
 
 async fn s3_engine(manifest: &str) -> Engine {
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("graphs");
-    s3_client(&endpoint)
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    let (_, bucket) = moto_bucket("graphs").await;
     let choice = if manifest == "dynamodb" {
-        let table = unique_name("heads");
-        DynamoManifestStore::create_table(&dynamodb_client(&endpoint), &table)
-            .await
-            .unwrap();
+        let (_, table) = moto_heads_table("heads").await;
         ManifestChoice::DynamoDb { table }
     } else {
         ManifestChoice::ObjectStore

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use arrow_array::{Int32Array, RecordBatch, StringArray};
-use omnigraph_engine::{
-    AppendRows, BranchSource, Engine, EngineError, ManifestChoice, ReadTarget, StoreLocation,
-};
+use omnigraph_engine::{AppendRows, BranchSource, Engine, EngineError, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId, PageRequest};
+
+use crate::fixtures::main_target;
+pub use crate::fixtures::{graph, local_engine};
 
 pub const SOCIAL: &str = r#"
 node Person {
@@ -16,23 +17,6 @@ node Person {
 }
 edge Knows: Person -> Person
 "#;
-
-pub fn graph(name: &str) -> GraphId {
-    GraphId::new(name).unwrap()
-}
-
-fn main_branch() -> ReadTarget {
-    ReadTarget::Branch(BranchName::main())
-}
-
-pub async fn local_engine(dir: &std::path::Path) -> Engine {
-    Engine::open(
-        StoreLocation::Local(dir.to_path_buf()),
-        ManifestChoice::ObjectStore,
-    )
-    .await
-    .unwrap()
-}
 
 pub fn people(names: &[&str], age: i32) -> RecordBatch {
     let schema = omnigraph_engine::compile_schema(SOCIAL, "s.pg")
@@ -77,7 +61,7 @@ async fn init_creates_empty_tables_and_a_main_head() {
     );
     assert!(head.tables.values().all(|p| p.version == 1 && p.rows == 0));
 
-    let snap = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let snap = engine.snapshot(&g, &main_target()).await.unwrap();
     assert_eq!(snap.commit, head.commit_id);
     assert_eq!(snap.schema_hash, snap.catalog.hash);
     let commit = engine.require_commit(&g, &head.commit_id).await.unwrap();
@@ -107,7 +91,7 @@ async fn init_creates_empty_tables_and_a_main_head() {
     let err = engine.init(&g, SOCIAL, "bob").await.unwrap_err();
     assert_eq!(err.code(), "conflict", "{err}");
     assert_eq!(
-        engine.snapshot(&g, &main_branch()).await.unwrap().commit,
+        engine.snapshot(&g, &main_target()).await.unwrap().commit,
         head.commit_id
     );
 }
@@ -138,7 +122,7 @@ async fn init_rejects_a_bad_schema_with_diagnostics_and_writes_nothing() {
         other => panic!("expected bad_request, got {other:?}"),
     }
     assert!(!dir.path().join("bad").exists(), "nothing may be written");
-    let missing = engine.snapshot(&g, &main_branch()).await.unwrap_err();
+    let missing = engine.snapshot(&g, &main_target()).await.unwrap_err();
     assert_eq!(missing.code(), "not_found");
 }
 
@@ -168,7 +152,7 @@ async fn writes_are_detached_versions_and_time_travel_works() {
         .unwrap();
     assert_eq!((w1.version, w2.version), (2, 3));
 
-    let snap = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let snap = engine.snapshot(&g, &main_target()).await.unwrap();
     let pin = &snap.tables["node:Person"];
     assert!(
         pin.version & (1 << 63) != 0,
@@ -180,7 +164,7 @@ async fn writes_are_detached_versions_and_time_travel_works() {
     // untouched table keeps its pin
     assert_eq!(snap.tables["edge:Knows"], genesis.tables["edge:Knows"]);
 
-    assert_eq!(count_rows(&engine, &g, &main_branch()).await, 3);
+    assert_eq!(count_rows(&engine, &g, &main_target()).await, 3);
     let v2 = ReadTarget::Version {
         branch: BranchName::main(),
         version: 2,
@@ -199,7 +183,7 @@ async fn writes_are_detached_versions_and_time_travel_works() {
 
     // a fresh process (new engine) reads the same thing
     let cold = local_engine(dir.path()).await;
-    assert_eq!(count_rows(&cold, &g, &main_branch()).await, 3);
+    assert_eq!(count_rows(&cold, &g, &main_target()).await, 3);
     assert_eq!(count_rows(&cold, &g, &v2).await, 2);
 
     // commits: newest first, actor filter, pagination
@@ -243,7 +227,7 @@ async fn a_rejected_write_changes_nothing() {
     let engine = local_engine(dir.path()).await;
     let g = graph("rej");
     engine.init(&g, SOCIAL, "a").await.unwrap();
-    let before = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let before = engine.snapshot(&g, &main_target()).await.unwrap();
     let start = engine.stats_start();
     let bad = AppendRows {
         table_key: "node:Nope".into(),
@@ -257,7 +241,7 @@ async fn a_rejected_write_changes_nothing() {
     let stats = engine.stats_since(&start);
     assert_eq!(stats.object_store.put, 0, "{stats:?}");
     assert_eq!(stats.manifest.write, 0, "{stats:?}");
-    let after = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let after = engine.snapshot(&g, &main_target()).await.unwrap();
     assert_eq!(
         (after.version, after.commit),
         (before.version, before.commit)
@@ -288,7 +272,7 @@ async fn branches_pin_versions_and_are_isolated() {
         count_rows(&engine, &g, &ReadTarget::Branch(dev.clone())).await,
         3
     );
-    assert_eq!(count_rows(&engine, &g, &main_branch()).await, 1);
+    assert_eq!(count_rows(&engine, &g, &main_target()).await, 1);
 
     // from a commit
     let old = BranchName::new("old").unwrap();
@@ -351,7 +335,7 @@ async fn branches_pin_versions_and_are_isolated() {
             .code(),
         "not_found"
     );
-    assert_eq!(count_rows(&engine, &g, &main_branch()).await, 1);
+    assert_eq!(count_rows(&engine, &g, &main_target()).await, 1);
     assert_eq!(count_rows(&engine, &g, &ReadTarget::Branch(old)).await, 0);
 }
 
@@ -361,9 +345,9 @@ async fn budget_warm_snapshot_is_one_manifest_read_and_no_object_requests() {
     let engine = local_engine(dir.path()).await;
     let g = graph("warm");
     engine.init(&g, SOCIAL, "a").await.unwrap();
-    engine.snapshot(&g, &main_branch()).await.unwrap();
+    engine.snapshot(&g, &main_target()).await.unwrap();
     let start = engine.stats_start();
-    engine.snapshot(&g, &main_branch()).await.unwrap();
+    engine.snapshot(&g, &main_target()).await.unwrap();
     let stats = engine.stats_since(&start);
     assert_eq!(stats.manifest.read, 1, "{stats:?}");
     assert_eq!(stats.manifest.write, 0, "{stats:?}");
@@ -503,7 +487,7 @@ async fn a_second_engine_writes_on_top_of_the_first_engines_write() {
     engine.init(&g, SOCIAL, "a").await.unwrap();
     // a second engine (another process) on the same store
     let other = local_engine(dir.path()).await;
-    let snap = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let snap = engine.snapshot(&g, &main_target()).await.unwrap();
     // The other engine writes a different table first; ours still has the old head cached,
     // so its write must probe forward to the new head and keep the other write's pins.
     // (This does not exercise the CAS-lost rebase path: step A re-reads the head.)
@@ -534,7 +518,7 @@ async fn a_second_engine_writes_on_top_of_the_first_engines_write() {
         .await
         .unwrap();
     assert_eq!(out.version, 3);
-    let now = engine.snapshot(&g, &main_branch()).await.unwrap();
+    let now = engine.snapshot(&g, &main_target()).await.unwrap();
     assert_eq!(now.tables["node:Person"].rows, 1);
     assert_eq!(now.tables["edge:Knows"].rows, 1);
 }

@@ -1,6 +1,6 @@
-//! Export (§6.4): the C7 lines exactly, the round trip export → load → export byte for byte
-//! on a schema using every property type, read targets and the type filter, and the CLI
-//! (`export | load --data -`).
+//! Export (docs/reference/data.md, "Export"): the C7 lines exactly, the round trip export →
+//! load → export byte for byte on a schema using every property type, read targets and the type
+//! filter, and the CLI (`export | load --data -`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -9,9 +9,9 @@ use omnigraph_engine::{Engine, EngineError, LoadMode, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId};
 use omnigraph_tests::omnigraph_bin;
 
-use crate::engine_core::{graph, local_engine};
+use crate::fixtures::{loaded_graph, local_engine, main_target as main_head, DATA_C, SCHEMA_C};
 
-/// Every property type of the schema language (§2.3), required and nullable.
+/// Every property type of the schema language (docs/reference/schema.md, "Types"), required and nullable.
 const SCHEMA_ALL: &str = r#"
 node Thing {
     name: String @key
@@ -60,33 +60,8 @@ const DATA_ALL: &str = r#"{"type":"Thing","data":{"name":"alpha-1","flag":true,"
 {"edge":"Tagged","from":"p1","to":"gamma","data":{"id":"t1"}}
 "#;
 
-const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
-const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
-{"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
-{"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
-{"type":"Ticket","data":{"ref":"T-2","title":"Refund request","priority":3,"status":"open","created":"2024-03-02T14:00:00.250Z"}}
-{"type":"Ticket","data":{"ref":"T-3","title":"Typo on invoice","priority":5,"status":"closed","created":"2024-02-20T08:00:00+01:00","due":"2024-02-25"}}
-{"edge":"AssignedTo","from":"T-1","to":"kim@corp.io","data":{"id":"a1"}}
-{"edge":"AssignedTo","from":"T-2","to":"lee@corp.io","data":{"id":"a2"}}
-{"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
-"#;
-
 async fn loaded(dir: &std::path::Path, schema: &str, data: &str) -> (Engine, GraphId) {
-    let engine = local_engine(dir).await;
-    let g = graph("exported");
-    engine.init(&g, schema, "test").await.unwrap();
-    engine
-        .load(
-            &g,
-            &BranchName::main(),
-            None,
-            data.into(),
-            LoadMode::Overwrite,
-            "test",
-        )
-        .await
-        .unwrap();
-    (engine, g)
+    loaded_graph(dir, "exported", schema, data).await
 }
 
 async fn export(engine: &Engine, g: &GraphId, target: ReadTarget, types: &[&str]) -> String {
@@ -94,10 +69,6 @@ async fn export(engine: &Engine, g: &GraphId, target: ReadTarget, types: &[&str]
     let mut out: Vec<u8> = Vec::new();
     engine.export(g, &target, &types, &mut out).await.unwrap();
     String::from_utf8(out).unwrap()
-}
-
-fn main_head() -> ReadTarget {
-    ReadTarget::Branch(BranchName::main())
 }
 
 #[tokio::test]

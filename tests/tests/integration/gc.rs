@@ -12,9 +12,10 @@ use omnigraph_engine::now_ms;
 use omnigraph_engine::{
     AppendRows, BranchSource, Engine, GcOptions, ManifestChoice, ReadTarget, StoreLocation,
 };
-use omnigraph_manifest::{BranchName, Commit, GraphId, PageRequest};
+use omnigraph_manifest::{BranchName, GraphId};
 
 use crate::engine_core::{graph, local_engine, people, SOCIAL};
+use crate::fixtures::all_commits;
 
 const DAY_MS: u64 = 86_400_000;
 
@@ -22,19 +23,6 @@ fn append(names: &[&str]) -> AppendRows {
     AppendRows {
         table_key: "node:Person".into(),
         batch: people(names, 30),
-    }
-}
-
-async fn all_commits(engine: &Engine, g: &GraphId) -> Vec<Commit> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(100);
-    loop {
-        let got = engine.manifest().list_commits(g, &page).await.unwrap();
-        out.extend(got.items);
-        match got.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => return out,
-        }
     }
 }
 
@@ -418,10 +406,8 @@ async fn staged_versions_of_a_live_sidecar_are_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gc_on_s3_with_retention() {
-    let endpoint = omnigraph_tests::moto_endpoint().expect("moto must be running");
-    let bucket = omnigraph_tests::unique_name("gc");
+    let (endpoint, bucket) = crate::fixtures::moto_bucket("gc").await;
     let s3 = omnigraph_tests::s3_client(&endpoint);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let engine = Engine::open(
         StoreLocation::parse(&format!("s3://{bucket}/graphs")).unwrap(),
         ManifestChoice::ObjectStore,

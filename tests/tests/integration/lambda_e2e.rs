@@ -20,13 +20,10 @@ use omnigraph_tests::{
 };
 use serde_json::{json, Value};
 
-const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-const DATA: &str = include_str!("../../../examples/social/data.jsonl");
-const MORE: &str = include_str!("../../../examples/social/more.jsonl");
-const S3_PUT: &str = include_str!("../../fixtures/events/s3-object-created-put.json");
-const SCHEDULED: &str = include_str!("../../fixtures/events/eventbridge-scheduled.json");
-const HANDLES: &str =
-    "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } }";
+use crate::fixtures::{
+    HANDLES, S3_PUT_EVENT as S3_PUT, SCHEDULED_EVENT as SCHEDULED, SOCIAL_DATA as DATA,
+    SOCIAL_MORE as MORE, SOCIAL_SCHEMA as SCHEMA,
+};
 
 /// The function name the emulator gives a function it does not start itself.
 const EMULATED_NAME: &str = "_";

@@ -1,4 +1,5 @@
-//! Guards on the Lance 14 behaviour the table layer is built on (architecture §3.2).
+//! Guards on the Lance 14 behaviour the table layer is built on (docs/architecture.md,
+//! "Tables: one Lance dataset per type, detached versions").
 //!
 //! Every table version after mainline version 1 is a *detached* Lance commit, opened again by
 //! its number from a pin. Each test below pins one behaviour that design relies on, so a Lance

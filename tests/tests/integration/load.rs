@@ -3,10 +3,7 @@
 use omnigraph_engine::{Engine, EngineError, LoadMode, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId};
 
-use crate::engine_core::local_engine;
-
-const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-const DATA: &str = include_str!("../../../examples/social/data.jsonl");
+use crate::fixtures::{local_engine, SOCIAL_DATA as DATA, SOCIAL_SCHEMA as SCHEMA};
 
 async fn loaded(dir: &std::path::Path) -> (Engine, GraphId) {
     let engine = local_engine(dir).await;

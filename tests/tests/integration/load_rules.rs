@@ -1,25 +1,12 @@
-//! Load validation on the resulting state (§6.3 step 3) and the C6 acceptance loads: each
-//! rule with a failing input asserting the code, the message (type, property, value, line),
-//! an unchanged head and zero object-store PUTs; and inputs whose final state is valid only
+//! Load validation on the resulting state (docs/reference/data.md, "Validation order", step 3)
+//! and the C6 acceptance loads: each rule with a failing input asserting the code, the message
+//! (type, property, value, line), an unchanged head and zero object-store PUTs; and inputs whose final state is valid only
 //! because of the mode (overwrite replaces, merge upserts).
 
 use omnigraph_engine::{Engine, EngineError, LoadMode, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId};
 
-use crate::engine_core::{graph, local_engine};
-
-const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
-const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
-const DATA_A: &str = include_str!("../../../examples/social/data.jsonl");
-const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
-{"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
-{"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
-{"type":"Ticket","data":{"ref":"T-2","title":"Refund request","priority":3,"status":"open","created":"2024-03-02T14:00:00.250Z"}}
-{"type":"Ticket","data":{"ref":"T-3","title":"Typo on invoice","priority":5,"status":"closed","created":"2024-02-20T08:00:00+01:00","due":"2024-02-25"}}
-{"edge":"AssignedTo","from":"T-1","to":"kim@corp.io","data":{"id":"a1"}}
-{"edge":"AssignedTo","from":"T-2","to":"lee@corp.io","data":{"id":"a2"}}
-{"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
-"#;
+use crate::fixtures::{loaded_graph, DATA_C, SCHEMA_A, SCHEMA_C, SOCIAL_DATA as DATA_A};
 
 /// A schema whose edge needs at least one edge per source node.
 const SCHEMA_TEAMS: &str = r#"
@@ -34,11 +21,7 @@ const DATA_TEAMS: &str = r#"{"type":"Team","data":{"name":"reds"}}
 "#;
 
 async fn setup(dir: &std::path::Path, schema: &str, data: &str) -> (Engine, GraphId) {
-    let engine = local_engine(dir).await;
-    let g = graph("rules");
-    engine.init(&g, schema, "test").await.unwrap();
-    load(&engine, &g, data, LoadMode::Overwrite).await.unwrap();
-    (engine, g)
+    loaded_graph(dir, "rules", schema, data).await
 }
 
 async fn load(

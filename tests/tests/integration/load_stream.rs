@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use omnigraph_engine::{Engine, EngineError, LoadMode, LoadOptions, LoadOutcome, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId};
 
-use crate::engine_core::{graph, local_engine};
-
-const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-const DATA: &str = include_str!("../../../examples/social/data.jsonl");
+use crate::fixtures::{graph, local_engine, SOCIAL_DATA as DATA, SOCIAL_SCHEMA as SCHEMA};
 
 /// Merge input: updates, a duplicate id (the last record wins), id-less edges matched by
 /// endpoints (one of them twice in the input).

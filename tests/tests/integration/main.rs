@@ -11,6 +11,7 @@ mod diagnostics;
 mod engine_aws;
 mod engine_core;
 mod export;
+mod fixtures;
 mod gc;
 mod lambda_e2e;
 mod lance_guards;

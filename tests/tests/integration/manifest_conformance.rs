@@ -9,7 +9,9 @@ use omnigraph_manifest::{
     BranchName, Commit, DynamoManifestStore, GraphId, Head, ManifestError, ManifestStore,
     MemoryManifestStore, ObjectManifestStore, PageRequest, Pin,
 };
-use omnigraph_tests::{dynamodb_client, moto_endpoint, s3_client, unique_name};
+use omnigraph_tests::{dynamodb_client, moto_endpoint, unique_name};
+
+use crate::fixtures::{moto_bucket, moto_object_store};
 
 /// Two handles on one backend: separate instances (separate caches) where the backend allows.
 pub struct Backend {
@@ -44,24 +46,9 @@ pub async fn object_local() -> Backend {
 }
 
 pub async fn object_s3() -> Backend {
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("manifest");
-    s3_client(&endpoint)
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    let (endpoint, bucket) = moto_bucket("manifest").await;
     let make = || -> Arc<dyn ManifestStore> {
-        let s3 = object_store::aws::AmazonS3Builder::new()
-            .with_bucket_name(&bucket)
-            .with_endpoint(&endpoint)
-            .with_allow_http(true)
-            .with_region("us-east-1")
-            .with_access_key_id("testing")
-            .with_secret_access_key("testing")
-            .build()
-            .unwrap();
+        let s3 = moto_object_store(&endpoint, &bucket);
         Arc::new(ObjectManifestStore::new(
             Arc::new(s3),
             object_store::path::Path::from("prefix"),

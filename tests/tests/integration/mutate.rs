@@ -1,42 +1,11 @@
-//! `.gq` mutations: the §9 acceptance examples (A10–A15, C3–C5) with exact results, every
+//! `.gq` mutations: the worked mutation examples (A10–A15, C3–C5) with exact results, every
 //! validation rule with a failing input that writes nothing, and the one-row insert budget.
 
-use omnigraph_engine::{Engine, LoadMode, MutationOutcome, QueryLimits, ReadTarget};
+use omnigraph_engine::{Engine, MutationOutcome, QueryLimits, ReadTarget};
 use omnigraph_manifest::{BranchName, GraphId};
 use serde_json::{json, Value};
 
-use crate::engine_core::{graph, local_engine};
-
-const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
-const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
-
-const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
-{"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
-{"type":"Person","data":{"handle":"cat","name":"Cat"}}
-{"type":"Person","data":{"handle":"dan","name":"Dan","age":41,"tags":["rust"]}}
-{"type":"Person","data":{"handle":"eve","name":"Eve","age":27,"tags":[]}}
-{"type":"Company","data":{"slug":"acme","name":"Acme","sector":"fintech"}}
-{"type":"Company","data":{"slug":"globex","name":"Globex","sector":"health"}}
-{"type":"Company","data":{"slug":"initech","name":"Initech","sector":"retail"}}
-{"edge":"Knows","from":"ann","to":"bob","data":{"id":"k1","since":"2020-05-01"}}
-{"edge":"Knows","from":"ann","to":"cat","data":{"id":"k2"}}
-{"edge":"Knows","from":"bob","to":"dan","data":{"id":"k3","since":"2021-01-10"}}
-{"edge":"Knows","from":"cat","to":"dan","data":{"id":"k4","since":"2019-03-15"}}
-{"edge":"Knows","from":"dan","to":"ann","data":{"id":"k5"}}
-{"edge":"WorksAt","from":"ann","to":"acme","data":{"id":"w1","role":"cto"}}
-{"edge":"WorksAt","from":"bob","to":"acme","data":{"id":"w2"}}
-{"edge":"WorksAt","from":"dan","to":"globex","data":{"id":"w3","role":"analyst"}}
-"#;
-
-const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
-{"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
-{"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
-{"type":"Ticket","data":{"ref":"T-2","title":"Refund request","priority":3,"status":"open","created":"2024-03-02T14:00:00.250Z"}}
-{"type":"Ticket","data":{"ref":"T-3","title":"Typo on invoice","priority":5,"status":"closed","created":"2024-02-20T08:00:00+01:00","due":"2024-02-25"}}
-{"edge":"AssignedTo","from":"T-1","to":"kim@corp.io","data":{"id":"a1"}}
-{"edge":"AssignedTo","from":"T-2","to":"lee@corp.io","data":{"id":"a2"}}
-{"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
-"#;
+use crate::fixtures::{loaded_graph, DATA_A, DATA_C, SCHEMA_A, SCHEMA_C};
 
 const ONBOARD: &str = r#"
 query onboard($h: String, $n: String, $co: String) {
@@ -126,30 +95,12 @@ query unblocked() {
     return { $t.ref }
 }"#;
 
-async fn setup(dir: &std::path::Path, name: &str, schema: &str, data: &str) -> (Engine, GraphId) {
-    let engine = local_engine(dir).await;
-    let g = graph(name);
-    engine.init(&g, schema, "test").await.unwrap();
-    engine
-        .load(
-            &g,
-            &BranchName::main(),
-            None,
-            data.into(),
-            LoadMode::Overwrite,
-            "test",
-        )
-        .await
-        .unwrap();
-    (engine, g)
-}
-
 async fn social(dir: &std::path::Path) -> (Engine, GraphId) {
-    setup(dir, "social", SCHEMA_A, DATA_A).await
+    loaded_graph(dir, "social", SCHEMA_A, DATA_A).await
 }
 
 async fn tickets(dir: &std::path::Path) -> (Engine, GraphId) {
-    setup(dir, "tickets", SCHEMA_C, DATA_C).await
+    loaded_graph(dir, "tickets", SCHEMA_C, DATA_C).await
 }
 
 async fn run(engine: &Engine, g: &GraphId, src: &str, params: Value) -> MutationOutcome {

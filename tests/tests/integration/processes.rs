@@ -4,8 +4,9 @@
 
 use std::process::{Command, Stdio};
 
-use omnigraph_manifest::DynamoManifestStore;
-use omnigraph_tests::{dynamodb_client, moto_endpoint, omnigraph_bin, s3_client, unique_name};
+use omnigraph_tests::omnigraph_bin;
+
+use crate::fixtures::{moto_bucket, moto_heads_table};
 
 const WRITERS: usize = 8;
 
@@ -111,18 +112,8 @@ fn eight_processes_on_a_local_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_on_s3_with_dynamodb_heads() {
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("procs");
-    s3_client(&endpoint)
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
-    let table = unique_name("procs");
-    DynamoManifestStore::create_table(&dynamodb_client(&endpoint), &table)
-        .await
-        .unwrap();
+    let (_, bucket) = moto_bucket("procs").await;
+    let (_, table) = moto_heads_table("procs").await;
     let target = vec![
         "--store".to_string(),
         format!("s3://{bucket}/graphs"),

@@ -1,5 +1,6 @@
-//! Read query execution: the read examples of the language reference §9 (exact rows in exact
-//! order), error cases, reads at commits/versions and the warm-read request budget.
+//! Read query execution: the worked read examples on the three example schemas (`fixtures.rs`;
+//! exact rows in exact order), error cases, reads at commits/versions and the warm-read request
+//! budget.
 
 use std::collections::BTreeMap;
 
@@ -10,57 +11,9 @@ use omnigraph_lang::data::{JsonlValidator, Record};
 use omnigraph_manifest::{BranchName, GraphId};
 use serde_json::{json, Value};
 
-use crate::engine_core::{graph, local_engine};
-
-pub(crate) const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
-
-pub(crate) const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
-{"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
-{"type":"Person","data":{"handle":"cat","name":"Cat"}}
-{"type":"Person","data":{"handle":"dan","name":"Dan","age":41,"tags":["rust"]}}
-{"type":"Person","data":{"handle":"eve","name":"Eve","age":27,"tags":[]}}
-{"type":"Company","data":{"slug":"acme","name":"Acme","sector":"fintech"}}
-{"type":"Company","data":{"slug":"globex","name":"Globex","sector":"health"}}
-{"type":"Company","data":{"slug":"initech","name":"Initech","sector":"retail"}}
-{"edge":"Knows","from":"ann","to":"bob","data":{"id":"k1","since":"2020-05-01"}}
-{"edge":"Knows","from":"ann","to":"cat","data":{"id":"k2"}}
-{"edge":"Knows","from":"bob","to":"dan","data":{"id":"k3","since":"2021-01-10"}}
-{"edge":"Knows","from":"cat","to":"dan","data":{"id":"k4","since":"2019-03-15"}}
-{"edge":"Knows","from":"dan","to":"ann","data":{"id":"k5"}}
-{"edge":"WorksAt","from":"ann","to":"acme","data":{"id":"w1","role":"cto"}}
-{"edge":"WorksAt","from":"bob","to":"acme","data":{"id":"w2"}}
-{"edge":"WorksAt","from":"dan","to":"globex","data":{"id":"w3","role":"analyst"}}
-"#;
-
-const SCHEMA_B: &str = include_str!("../../../shared/lang/tests/fixtures/schema_b.pg");
-
-const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph databases store nodes and edges","emb":[1.0,0.0,0.0]}}
-{"type":"Doc","data":{"slug":"d2","body":"Vector search finds nearest neighbors","emb":[0.8,0.6,0.0]}}
-{"type":"Doc","data":{"slug":"d3","body":"Graph search with vector ranking","emb":[0.0,1.0,0.0]}}
-{"type":"Doc","data":{"slug":"d4","body":"Cooking pasta at home","emb":[0.0,0.0,1.0]}}
-{"type":"Author","data":{"name":"ada"}}
-{"type":"Author","data":{"name":"lin"}}
-{"edge":"Wrote","from":"ada","to":"d1"}
-{"edge":"Wrote","from":"ada","to":"d2"}
-{"edge":"Wrote","from":"lin","to":"d3"}
-{"edge":"Wrote","from":"lin","to":"d4"}
-"#;
-
-const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
-
-const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
-{"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
-{"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
-{"type":"Ticket","data":{"ref":"T-2","title":"Refund request","priority":3,"status":"open","created":"2024-03-02T14:00:00.250Z"}}
-{"type":"Ticket","data":{"ref":"T-3","title":"Typo on invoice","priority":5,"status":"closed","created":"2024-02-20T08:00:00+01:00","due":"2024-02-25"}}
-{"edge":"AssignedTo","from":"T-1","to":"kim@corp.io","data":{"id":"a1"}}
-{"edge":"AssignedTo","from":"T-2","to":"lee@corp.io","data":{"id":"a2"}}
-{"edge":"Blocks","from":"T-1","to":"T-2","data":{"id":"b1"}}
-"#;
-
-pub(crate) fn main_target() -> ReadTarget {
-    ReadTarget::Branch(BranchName::main())
-}
+use crate::fixtures::{
+    graph, local_engine, main_target, DATA_A, DATA_B, DATA_C, SCHEMA_A, SCHEMA_B, SCHEMA_C,
+};
 
 /// Creates graph `name` with `schema` and appends `jsonl` (one write per table).
 pub(crate) async fn fixture(engine: &Engine, name: &str, schema: &str, jsonl: &str) -> GraphId {
@@ -675,7 +628,7 @@ async fn query_exec_semantics_edge_cases() {
     let q2 = q.replace("{1,2}", "{2,2}");
     assert!(rows(&engine, &g, &q2, json!({"h": "eve"})).await.is_empty());
 
-    // negation over an outer property keeps nulls (§4.7)
+    // negation over an outer property keeps nulls (docs/reference/queries.md, "Negation")
     let q = "query q() { match { $p: Person  not { $p.age > 30 } } return { $p.handle } }";
     let r = rows(&engine, &g, q, json!({})).await;
     assert_eq!(

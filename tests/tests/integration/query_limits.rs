@@ -10,8 +10,8 @@ use omnigraph_lang::data::JsonlValidator;
 use omnigraph_manifest::{BranchName, GraphId};
 use serde_json::{json, Value};
 
-use crate::engine_core::local_engine;
-use crate::query_exec::{fixture, main_target, DATA_A, SCHEMA_A};
+use crate::fixtures::{local_engine, main_target, DATA_A, SCHEMA_A};
+use crate::query_exec::fixture;
 
 const CROSS: &str =
     "query q() { match { $a: Person  $b: Person  $c: Person } return { $a, $b, $c } }";

@@ -4,22 +4,19 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use omnigraph_tests::{http_request, omnigraph_bin, ChildGuard, HttpReply};
+use omnigraph_tests::{http_request, ChildGuard, HttpReply};
 use serde_json::{json, Value};
 
-const SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-const DATA: &str = include_str!("../../../examples/social/data.jsonl");
-const HANDLES: &str =
-    "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } }";
-const INSERT: &str = "query m($h: String) { insert Person { handle: $h, name: \"Hal\" } }";
+use crate::fixtures::{
+    cli_command, example, succeeded as stdout, HANDLES, SOCIAL_DATA as DATA,
+    SOCIAL_SCHEMA as SCHEMA,
+};
 
-fn example(file: &str) -> String {
-    format!("{}/../examples/social/{file}", env!("CARGO_MANIFEST_DIR"))
-}
+const INSERT: &str = "query m($h: String) { insert Person { handle: $h, name: \"Hal\" } }";
 
 /// A running `omnigraph serve` on a port the OS picked.
 pub struct Served {
@@ -30,15 +27,10 @@ pub struct Served {
 /// Starts `omnigraph --store <store> serve --bind 127.0.0.1:0 <extra…>` and waits (bounded)
 /// for the address it prints.
 pub fn serve(store: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
-    let bin = omnigraph_bin().expect("the CLI binary must be built");
-    let mut cmd = Command::new(bin);
+    let mut cmd = cli_command(&["serve", "--bind", "127.0.0.1:0"]);
     cmd.arg("--store")
         .arg(store)
-        .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
-        .env_remove("OMNIGRAPH_STORE")
-        .env_remove("OMNIGRAPH_TOKEN")
-        .env_remove("OMNIGRAPH_ENDPOINT")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -255,27 +247,7 @@ fn serve_requires_the_bearer_token_when_given() {
 }
 
 fn cli(target: &[&str], args: &[&str]) -> Output {
-    let bin = omnigraph_bin().expect("the CLI binary must be built");
-    Command::new(bin)
-        .args(target)
-        .args(args)
-        .env_remove("OMNIGRAPH_STORE")
-        .env_remove("OMNIGRAPH_GRAPH")
-        .env_remove("OMNIGRAPH_ENDPOINT")
-        .env_remove("OMNIGRAPH_TOKEN")
-        .output()
-        .expect("the CLI runs")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::fixtures::cli(&[target, args].concat())
 }
 
 /// Commit ids are ULIDs and commits carry a creation time: the only parts of a write's output
@@ -442,4 +414,58 @@ fn remote_cli_prints_what_the_embedded_cli_prints() {
     // Commands that need the store itself say so.
     let far = cli(&remote, &["recover", "--dry-run"]);
     assert_eq!(far.status.code(), Some(2));
+}
+
+/// Remote mode sends `--max-rows`, `--max-expansion` and `--timeout-ms` with the query, and the
+/// server honours them: the same error and exit code as the embedded CLI on the same store.
+#[test]
+fn remote_query_honours_the_query_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().display().to_string();
+    let embedded = ["--store", store.as_str()];
+    stdout(&cli(
+        &embedded,
+        &["init", "--schema", &example("schema.pg")],
+    ));
+    stdout(&cli(
+        &embedded,
+        &[
+            "load",
+            "--data",
+            &example("data.jsonl"),
+            "--mode",
+            "overwrite",
+        ],
+    ));
+    let server = serve(dir.path(), &[], &[]);
+    let endpoint = format!("http://{}", server.addr);
+    let remote = ["--endpoint", endpoint.as_str()];
+    for (limit, value, code) in [
+        ("--max-rows", "1", "E-L001"),
+        ("--max-expansion", "1", "E-L002"),
+        ("--timeout-ms", "0", "E-L003"),
+    ] {
+        for format in ["json", "table"] {
+            let args = ["--format", format, "query", "-e", HANDLES, limit, value];
+            let local = cli(&embedded, &args);
+            let far = cli(&remote, &args);
+            let stderr = String::from_utf8_lossy(&local.stderr);
+            assert_eq!(local.status.code(), Some(1), "{limit}: {stderr}");
+            assert!(stderr.contains(code), "{limit}: {stderr}");
+            assert_eq!(far.status.code(), local.status.code(), "{limit}");
+            assert_eq!(String::from_utf8_lossy(&far.stderr), stderr, "{limit}");
+            assert!(far.stdout.is_empty());
+        }
+    }
+    // within the limits, both print the rows
+    let args = [
+        "--format",
+        "json",
+        "query",
+        "-e",
+        HANDLES,
+        "--max-rows",
+        "5",
+    ];
+    assert_eq!(stdout(&cli(&remote, &args)), stdout(&cli(&embedded, &args)));
 }

@@ -7,12 +7,12 @@ use aws_sdk_dynamodb::types::{
 };
 use omnigraph_tests::{dynamodb_client, moto_endpoint, s3_client, unique_name};
 
+use crate::fixtures::{moto_bucket, moto_object_store};
+
 #[tokio::test]
 async fn s3_put_if_none_match_has_one_winner() {
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
+    let (endpoint, bucket) = moto_bucket("smoke").await;
     let s3 = s3_client(&endpoint);
-    let bucket = unique_name("smoke");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
 
     let put = || {
         s3.put_object()
@@ -44,24 +44,9 @@ async fn s3_put_if_none_match_has_one_winner() {
 
 #[tokio::test]
 async fn object_store_put_create_mode_has_one_winner() {
-    use object_store::{aws::AmazonS3Builder, path::Path, ObjectStore, PutMode, PutOptions};
-    let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
-    let bucket = unique_name("smoke-os");
-    s3_client(&endpoint)
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
-    let store = AmazonS3Builder::new()
-        .with_bucket_name(&bucket)
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_access_key_id("testing")
-        .with_secret_access_key("testing")
-        .build()
-        .unwrap();
+    use object_store::{path::Path, ObjectStore, PutMode, PutOptions};
+    let (endpoint, bucket) = moto_bucket("smoke-os").await;
+    let store = moto_object_store(&endpoint, &bucket);
     let path = Path::from("g/_heads/main/1.json");
     let opts = || PutOptions {
         mode: PutMode::Create,
