@@ -103,6 +103,9 @@ fi
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
+log "unused dependencies"
+python3 "$ROOT/scripts/check_unused_deps.py" "$ROOT"
+
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -9,7 +9,7 @@ use omnigraph_engine::QueryLimits;
 /// OmniGraph: an object-store-native typed property-graph database.
 #[derive(Parser, Debug)]
 #[command(name = "omnigraph", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub target: Target,
     #[command(subcommand)]
@@ -18,7 +18,7 @@ pub struct Cli {
 
 /// Where the graph lives and how to print results (valid with every command).
 #[derive(Args, Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// A local directory or s3://bucket/prefix holding graphs.
     #[arg(
         long,
@@ -65,7 +65,7 @@ pub struct Target {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Json,
     Jsonl,
@@ -73,7 +73,7 @@ pub enum Format {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a graph with a schema (branch `main`).
     Init {
         #[arg(long)]
@@ -233,7 +233,7 @@ pub enum Command {
 /// not given takes the engine's default on a local store and the server's own limit with
 /// `--endpoint`; a server applies at most its own limits.
 #[derive(Args, Debug, Clone)]
-pub struct LimitArgs {
+pub(crate) struct LimitArgs {
     #[arg(long, help = format!(
         "Most rows a result may have (E-L001 above it) [local default: {}]",
         QueryLimits::DEFAULT_MAX_ROWS
@@ -252,7 +252,7 @@ pub struct LimitArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum BranchCommand {
+pub(crate) enum BranchCommand {
     /// Create a branch from another branch's head or from a commit.
     Create {
         name: String,
@@ -270,7 +270,7 @@ pub enum BranchCommand {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum CommitCommand {
+pub(crate) enum CommitCommand {
     /// Commits reachable from a branch, newest first.
     List {
         #[arg(long, default_value = "main")]
@@ -288,7 +288,7 @@ pub enum CommitCommand {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum SchemaCommand {
+pub(crate) enum SchemaCommand {
     /// Plan the evolution from an accepted schema to a desired one (offline with --from).
     Plan {
         /// The desired schema.

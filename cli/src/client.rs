@@ -20,13 +20,13 @@ use crate::remote::Remote;
 use crate::Outcome;
 
 /// Where the commands go.
-pub enum Client {
+pub(crate) enum Client {
     Embedded(Box<Embedded>),
     Remote(Remote),
 }
 
 /// `commit list`: which page of which branch's history.
-pub struct CommitsPage<'a> {
+pub(crate) struct CommitsPage<'a> {
     pub branch: &'a str,
     pub actor: Option<&'a str>,
     pub limit: usize,
@@ -65,7 +65,7 @@ fn limits(args: &LimitArgs) -> RequestLimits {
 
 impl Client {
     /// Runs `cli.command` if it is one of the commands both modes serve (`None` otherwise).
-    pub async fn run(&self, cli: &Cli) -> Result<Option<Outcome>, CliError> {
+    pub(crate) async fn run(&self, cli: &Cli) -> Result<Option<Outcome>, CliError> {
         let outcome = match &cli.command {
             Command::Init { schema } => {
                 let req = InitRequest {
@@ -216,7 +216,7 @@ impl Client {
 
     /// `--stats`: the storage requests the command made (embedded), or the round trip
     /// (remote: the server counts the storage requests, in its request log line).
-    pub fn print_stats(&self, cli: &Cli) {
+    pub(crate) fn print_stats(&self, cli: &Cli) {
         if cli.target.stats {
             match self {
                 Self::Embedded(e) => e.print_stats(),

@@ -22,7 +22,7 @@ use crate::output::{print_stats, CliError};
 use crate::progress;
 
 /// The engine, the graph the commands name, and the actor recorded on commits.
-pub struct Embedded {
+pub(crate) struct Embedded {
     pub engine: Engine,
     pub graph: GraphId,
     pub actor: String,
@@ -35,14 +35,14 @@ fn branch(name: &str) -> Result<BranchName, CliError> {
 }
 
 impl Embedded {
-    pub async fn init(&self, req: &InitRequest) -> Result<InitResponse, CliError> {
+    pub(crate) async fn init(&self, req: &InitRequest) -> Result<InitResponse, CliError> {
         let graph = GraphId::new(req.graph.clone())?;
         let head = self.engine.init(&graph, &req.schema, &self.actor).await?;
         Ok(InitResponse::new(&graph, &head))
     }
 
     /// Streams the input (a file, or standard input for `-`) into the engine as one commit.
-    pub async fn load(
+    pub(crate) async fn load(
         &self,
         req: &LoadRequest,
         data: &Path,
@@ -81,7 +81,7 @@ impl Embedded {
     }
 
     /// Writes the export to stdout. A closed pipe (`omnigraph export | head`) ends it quietly.
-    pub async fn export(&self, req: &ExportRequest) -> Result<(), CliError> {
+    pub(crate) async fn export(&self, req: &ExportRequest) -> Result<(), CliError> {
         let target = read_target(&req.at)?;
         let mut out = tokio::io::BufWriter::with_capacity(1 << 20, crate::stdio::Stdout::new());
         match self
@@ -96,7 +96,7 @@ impl Embedded {
     }
 
     /// Runs a read query with the asked limits (the engine's defaults where none is asked).
-    pub async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
+    pub(crate) async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
         let target = read_target(&req.at)?;
         let limits = req.limits.over(&QueryLimits::default());
         let result = self
@@ -114,7 +114,7 @@ impl Embedded {
     }
 
     /// Runs a mutation as one commit.
-    pub async fn mutate(&self, req: &MutateRequest) -> Result<MutateResponse, CliError> {
+    pub(crate) async fn mutate(&self, req: &MutateRequest) -> Result<MutateResponse, CliError> {
         let branch = branch(req.branch.as_deref().unwrap_or("main"))?;
         let out = self
             .engine
@@ -130,7 +130,7 @@ impl Embedded {
         Ok(MutateResponse::from(out))
     }
 
-    pub async fn snapshot(&self, name: &str) -> Result<SnapshotResponse, CliError> {
+    pub(crate) async fn snapshot(&self, name: &str) -> Result<SnapshotResponse, CliError> {
         let snap = self
             .engine
             .snapshot(&self.graph, &ReadTarget::Branch(branch(name)?))
@@ -138,7 +138,7 @@ impl Embedded {
         Ok(SnapshotResponse::from(&snap))
     }
 
-    pub async fn schema(&self, name: &str) -> Result<SchemaResponse, CliError> {
+    pub(crate) async fn schema(&self, name: &str) -> Result<SchemaResponse, CliError> {
         let snap = self
             .engine
             .snapshot(&self.graph, &ReadTarget::Branch(branch(name)?))
@@ -153,7 +153,7 @@ impl Embedded {
         })
     }
 
-    pub async fn create_branch(
+    pub(crate) async fn create_branch(
         &self,
         req: &CreateBranchRequest,
     ) -> Result<CreateBranchResponse, CliError> {
@@ -170,11 +170,11 @@ impl Embedded {
         Ok(CreateBranchResponse::new(&name, &head))
     }
 
-    pub async fn list_branches(&self) -> Result<ListBranchesResponse, CliError> {
+    pub(crate) async fn list_branches(&self) -> Result<ListBranchesResponse, CliError> {
         Ok(self.engine.list_branches(&self.graph).await?.into())
     }
 
-    pub async fn delete_branch(&self, name: &str) -> Result<DeleteBranchResponse, CliError> {
+    pub(crate) async fn delete_branch(&self, name: &str) -> Result<DeleteBranchResponse, CliError> {
         self.engine
             .delete_branch(&self.graph, &branch(name)?)
             .await?;
@@ -183,7 +183,10 @@ impl Embedded {
         })
     }
 
-    pub async fn commits(&self, page: &CommitsPage<'_>) -> Result<CommitPageResponse, CliError> {
+    pub(crate) async fn commits(
+        &self,
+        page: &CommitsPage<'_>,
+    ) -> Result<CommitPageResponse, CliError> {
         let request = PageRequest {
             cursor: page.cursor.map(str::to_string),
             limit: page.limit,
@@ -195,12 +198,12 @@ impl Embedded {
         Ok(found.into())
     }
 
-    pub async fn commit(&self, id: &str) -> Result<CommitResponse, CliError> {
+    pub(crate) async fn commit(&self, id: &str) -> Result<CommitResponse, CliError> {
         Ok(self.engine.require_commit(&self.graph, id).await?.into())
     }
 
     /// `--stats`: the storage requests made since the command started, on stderr.
-    pub fn print_stats(&self) {
+    pub(crate) fn print_stats(&self) {
         print_stats(&self.engine.stats_since(&self.start));
     }
 }

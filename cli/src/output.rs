@@ -12,11 +12,11 @@ use omnigraph_engine::{EngineError, OpStats};
 use crate::args::Format;
 
 /// Exit code of a usage error (bad arguments, unreadable input files).
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// A command failure: what to print and which exit code to use.
 #[derive(Debug)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// An error with a public code: the engine's, an endpoint's (remote mode) or the service's.
     Api(ApiError),
     /// An error whose human form is already rendered (diagnostics over the source text).
@@ -47,7 +47,7 @@ impl From<omnigraph_manifest::ManifestError> for CliError {
 
 /// The exit code of a failure with public code `code`: 1 for what the caller can fix, 3 for
 /// what may pass or is a bug.
-pub fn exit_code(code: ErrorCode) -> u8 {
+pub(crate) fn exit_code(code: ErrorCode) -> u8 {
     match code {
         ErrorCode::BadRequest
         | ErrorCode::Unauthorized
@@ -60,7 +60,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
 }
 
 /// The resolved output format.
-pub fn resolve_format(requested: Option<Format>) -> Format {
+pub(crate) fn resolve_format(requested: Option<Format>) -> Format {
     requested.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -69,7 +69,7 @@ pub fn resolve_format(requested: Option<Format>) -> Format {
 }
 
 /// Prints a JSON value in `format` (table falls back to pretty JSON for documents).
-pub fn print_value(value: &serde_json::Value, format: Format) {
+pub(crate) fn print_value(value: &serde_json::Value, format: Format) {
     let text = match format {
         Format::Json | Format::Table | Format::Csv => {
             serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
@@ -80,19 +80,19 @@ pub fn print_value(value: &serde_json::Value, format: Format) {
 }
 
 /// Writes one line to stdout; a closed pipe (`omnigraph … | head`) is not an error.
-pub fn print_line(text: &str) {
+pub(crate) fn print_line(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
 }
 
-pub fn print_stats(stats: &OpStats) {
+pub(crate) fn print_stats(stats: &OpStats) {
     eprintln!("{}", stats.to_json());
 }
 
 /// Reports `err` on stderr (the error object with `--format json`, else a sentence) and
 /// returns its exit code.
-pub fn report(err: CliError, format: Format) -> ExitCode {
+pub(crate) fn report(err: CliError, format: Format) -> ExitCode {
     let (error, human) = match err {
         CliError::Usage(msg) => {
             eprintln!("error: {msg}");

@@ -11,15 +11,15 @@ use omnigraph_engine::{LoadProgress, ProgressFn};
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
 /// A progress callback drawing on stderr, or `None` when stderr is not a terminal.
-pub fn load_bar(total_bytes: Option<u64>) -> Option<ProgressFn> {
+pub(crate) fn load_bar(total_bytes: Option<u64>) -> Option<ProgressFn> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let started = Instant::now();
+    let started = omnigraph_manifest::clock::monotonic_now();
     let last: Mutex<Option<Instant>> = Mutex::new(None);
     Some(Arc::new(move |p: &LoadProgress| {
         let Ok(mut last) = last.lock() else { return };
-        let now = Instant::now();
+        let now = omnigraph_manifest::clock::monotonic_now();
         if !p.done && last.is_some_and(|t| now.duration_since(t) < REDRAW_EVERY) {
             return;
         }

@@ -22,7 +22,7 @@ use crate::commands::offline;
 use crate::output::CliError;
 
 /// A client of one endpoint, for one graph.
-pub struct Remote {
+pub(crate) struct Remote {
     base: String,
     token: Option<String>,
     client: reqwest::Client,
@@ -50,7 +50,11 @@ fn encode(text: &str) -> String {
 
 impl Remote {
     /// A client of `endpoint` for `graph`.
-    pub fn new(endpoint: &str, token: Option<String>, graph: &str) -> Result<Self, CliError> {
+    pub(crate) fn new(
+        endpoint: &str,
+        token: Option<String>,
+        graph: &str,
+    ) -> Result<Self, CliError> {
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
             return Err(CliError::Usage(format!(
                 "--endpoint `{endpoint}` is not an http:// or https:// URL"
@@ -66,13 +70,13 @@ impl Remote {
             client,
             signer: None,
             graph_path: format!("/graphs/{}", encode(graph)),
-            started: Instant::now(),
+            started: omnigraph_manifest::clock::monotonic_now(),
         })
     }
 
     /// Signs requests with SigV4 when the endpoint uses IAM auth and no token was given
     /// (see [`crate::sigv4`]).
-    pub async fn with_iam_auth(mut self) -> Result<Self, CliError> {
+    pub(crate) async fn with_iam_auth(mut self) -> Result<Self, CliError> {
         if self.token.is_some() {
             return Ok(self);
         }
@@ -162,7 +166,7 @@ impl Remote {
                 parsed.as_str(),
                 &signed,
                 payload,
-                std::time::SystemTime::now(),
+                omnigraph_manifest::clock::system_now(),
             )?;
             for (name, value) in headers {
                 req = req.header(name, value);
@@ -207,12 +211,12 @@ impl Remote {
         self.call(Method::POST, path, &[], Some(body)).await
     }
 
-    pub async fn init(&self, req: &InitRequest) -> Result<InitResponse, CliError> {
+    pub(crate) async fn init(&self, req: &InitRequest) -> Result<InitResponse, CliError> {
         self.post("/graphs", req).await
     }
 
     /// Sends the input (a file, or standard input for `-`) as the request's `data`.
-    pub async fn load(
+    pub(crate) async fn load(
         &self,
         mut req: LoadRequest,
         data: &std::path::Path,
@@ -223,46 +227,49 @@ impl Remote {
 
     /// Writes the export's NDJSON to stdout: inline, or fetched from the object the server
     /// stored it in.
-    pub async fn export(&self, req: &ExportRequest) -> Result<(), CliError> {
+    pub(crate) async fn export(&self, req: &ExportRequest) -> Result<(), CliError> {
         let answer: ExportResponse = self.post(&self.graph("/export"), req).await?;
         write_export(&answer).await
     }
 
-    pub async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
+    pub(crate) async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
         self.post(&self.graph("/query"), req).await
     }
 
-    pub async fn mutate(&self, req: &MutateRequest) -> Result<MutateResponse, CliError> {
+    pub(crate) async fn mutate(&self, req: &MutateRequest) -> Result<MutateResponse, CliError> {
         self.post(&self.graph("/mutate"), req).await
     }
 
-    pub async fn snapshot(&self, branch: &str) -> Result<SnapshotResponse, CliError> {
+    pub(crate) async fn snapshot(&self, branch: &str) -> Result<SnapshotResponse, CliError> {
         self.get(&self.graph("/snapshot"), &[("branch", branch.to_string())])
             .await
     }
 
-    pub async fn schema(&self, branch: &str) -> Result<SchemaResponse, CliError> {
+    pub(crate) async fn schema(&self, branch: &str) -> Result<SchemaResponse, CliError> {
         self.get(&self.graph("/schema"), &[("branch", branch.to_string())])
             .await
     }
 
-    pub async fn create_branch(
+    pub(crate) async fn create_branch(
         &self,
         req: &CreateBranchRequest,
     ) -> Result<CreateBranchResponse, CliError> {
         self.post(&self.graph("/branches"), req).await
     }
 
-    pub async fn list_branches(&self) -> Result<ListBranchesResponse, CliError> {
+    pub(crate) async fn list_branches(&self) -> Result<ListBranchesResponse, CliError> {
         self.get(&self.graph("/branches"), &[]).await
     }
 
-    pub async fn delete_branch(&self, name: &str) -> Result<DeleteBranchResponse, CliError> {
+    pub(crate) async fn delete_branch(&self, name: &str) -> Result<DeleteBranchResponse, CliError> {
         let path = self.graph(&format!("/branches/{}", encode(name)));
         self.call(Method::DELETE, &path, &[], None::<&()>).await
     }
 
-    pub async fn commits(&self, page: &CommitsPage<'_>) -> Result<CommitPageResponse, CliError> {
+    pub(crate) async fn commits(
+        &self,
+        page: &CommitsPage<'_>,
+    ) -> Result<CommitPageResponse, CliError> {
         let mut q = vec![
             ("branch", page.branch.to_string()),
             ("limit", page.limit.to_string()),
@@ -276,14 +283,14 @@ impl Remote {
         self.get(&self.graph("/commits"), &q).await
     }
 
-    pub async fn commit(&self, id: &str) -> Result<CommitResponse, CliError> {
+    pub(crate) async fn commit(&self, id: &str) -> Result<CommitResponse, CliError> {
         self.get(&self.graph(&format!("/commits/{}", encode(id))), &[])
             .await
     }
 
     /// `--stats` in remote mode: the storage requests happen on the server (its summary log
     /// line has them); the client reports the round-trip time.
-    pub fn print_elapsed(&self) {
+    pub(crate) fn print_elapsed(&self) {
         let ms = (self.started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
         eprintln!(
             "{}",

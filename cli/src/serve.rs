@@ -23,7 +23,7 @@ const MAX_HEADERS: usize = 64;
 
 /// Settings of the local server.
 #[derive(Debug, Clone)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     pub bind: String,
     /// Required bearer token, if any.
     pub token: Option<String>,
@@ -32,7 +32,7 @@ pub struct ServeOptions {
 }
 
 /// Binds, prints the address on stderr and serves until interrupted.
-pub async fn run(service: Service, options: ServeOptions) -> std::io::Result<()> {
+pub(crate) async fn run(service: Service, options: ServeOptions) -> std::io::Result<()> {
     let listener = TcpListener::bind(&options.bind).await?;
     let addr = listener.local_addr()?;
     eprintln!("omnigraph serve: listening on http://{addr}");

@@ -18,13 +18,13 @@ use crate::output::CliError;
 
 /// How to sign requests to one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     pub service: String,
     pub region: String,
 }
 
 /// The signing target `host` implies (`forced`: a service name that signs any host).
-pub fn target_for(
+pub(crate) fn target_for(
     host: &str,
     forced: Option<&str>,
     default_region: Option<&str>,
@@ -64,13 +64,13 @@ pub fn target_for(
 }
 
 /// A signer with resolved credentials.
-pub struct Signer {
+pub(crate) struct Signer {
     target: Target,
     credentials: Credentials,
 }
 
 impl Signer {
-    pub fn new(target: Target, credentials: Credentials) -> Self {
+    pub(crate) fn new(target: Target, credentials: Credentials) -> Self {
         Self {
             target,
             credentials,
@@ -78,7 +78,7 @@ impl Signer {
     }
 
     /// Resolves credentials from the default chain.
-    pub async fn from_default_chain(target: Target) -> Result<Self, CliError> {
+    pub(crate) async fn from_default_chain(target: Target) -> Result<Self, CliError> {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let provider = config.credentials_provider().ok_or_else(|| {
             CliError::Usage(format!(
@@ -98,7 +98,7 @@ impl Signer {
     /// The headers that sign `method url` with `body` at `time` (`authorization`,
     /// `x-amz-date`, and `x-amz-security-token` for temporary credentials). `headers` are the
     /// request's other headers to include in the signature (`host` is taken from the URL).
-    pub fn sign(
+    pub(crate) fn sign(
         &self,
         method: &str,
         url: &str,

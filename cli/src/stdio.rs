@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncWrite, AsyncWriteExt, DuplexStream};
 
 /// Standard input as an async reader, fed by a thread reading 1 MiB at a time.
-pub fn stdin_reader() -> DuplexStream {
+pub(crate) fn stdin_reader() -> DuplexStream {
     let (mut writer, reader) = tokio::io::duplex(1 << 20);
     let handle = tokio::runtime::Handle::current();
     std::thread::spawn(move || {
@@ -31,10 +31,10 @@ pub fn stdin_reader() -> DuplexStream {
 }
 
 /// Standard output as an async writer (each write is a blocking write to stdout).
-pub struct Stdout(std::io::Stdout);
+pub(crate) struct Stdout(std::io::Stdout);
 
 impl Stdout {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(std::io::stdout())
     }
 }

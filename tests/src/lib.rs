@@ -6,7 +6,7 @@
 
 pub mod embedding_server;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use aws_credential_types::Credentials;
 
@@ -76,7 +76,7 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
+    let nanos = omnigraph_manifest::clock::system_now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);

@@ -11,7 +11,7 @@ use crate::commands::recover::parse_instant;
 use crate::output::CliError;
 
 /// The parsed flags of `cleanup`.
-pub struct CleanupArgs<'a> {
+pub(crate) struct CleanupArgs<'a> {
     pub keep: Option<usize>,
     pub older_than: Option<&'a str>,
     pub confirm: bool,
@@ -20,7 +20,7 @@ pub struct CleanupArgs<'a> {
     pub function_timeout: Option<&'a str>,
 }
 
-pub async fn run(
+pub(crate) async fn run(
     engine: &Engine,
     graph: &GraphId,
     args: CleanupArgs<'_>,
@@ -48,7 +48,7 @@ pub async fn run(
 }
 
 /// `90s`, `30m`, `12h`, `7d`, `2w`, or a plain number of seconds.
-pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
+pub(crate) fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
     let text = text.trim();
     let bad = || {
         CliError::Usage(format!(

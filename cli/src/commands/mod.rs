@@ -2,8 +2,8 @@
 //! ones (`lint`, `schema plan`), and how a query's rows are printed. The commands both modes
 //! serve are in `client.rs`.
 
-pub mod bench;
-pub mod cleanup;
-pub mod offline;
-pub mod query;
-pub mod recover;
+pub(crate) mod bench;
+pub(crate) mod cleanup;
+pub(crate) mod offline;
+pub(crate) mod query;
+pub(crate) mod recover;

@@ -9,7 +9,7 @@ use omnigraph_lang::span::SourceText;
 
 use crate::output::CliError;
 
-pub fn read_source(path: &Path) -> Result<String, CliError> {
+pub(crate) fn read_source(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
 }
@@ -19,7 +19,7 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Compiles a schema file, or rejects it with rendered diagnostics.
-pub fn compile(path: &Path) -> Result<Catalog, CliError> {
+pub(crate) fn compile(path: &Path) -> Result<Catalog, CliError> {
     let src = read_source(path)?;
     Catalog::compile(&src).map_err(|diags| reject(&file_name(path), &src, diags))
 }
@@ -36,13 +36,13 @@ fn reject(name: &str, src: &str, diags: Diagnostics) -> CliError {
 }
 
 /// The outcome of `lint`: diagnostics (JSON) and whether any is an error.
-pub struct LintReport {
+pub(crate) struct LintReport {
     pub json: serde_json::Value,
     pub human: String,
     pub has_errors: bool,
 }
 
-pub fn lint(file: &Path, catalog: &Catalog) -> Result<LintReport, CliError> {
+pub(crate) fn lint(file: &Path, catalog: &Catalog) -> Result<LintReport, CliError> {
     let src = read_source(file)?;
     let (typed, diags) = omnigraph_lang::check_file(catalog, &src);
     let name = file_name(file);
@@ -68,7 +68,7 @@ pub fn lint(file: &Path, catalog: &Catalog) -> Result<LintReport, CliError> {
 }
 
 /// `schema plan`: the evolution plan from `accepted` to the schema at `desired`.
-pub fn plan(accepted: &Catalog, desired: &Path) -> Result<serde_json::Value, CliError> {
+pub(crate) fn plan(accepted: &Catalog, desired: &Path) -> Result<serde_json::Value, CliError> {
     let src = read_source(desired)?;
     let desired_catalog = Catalog::compile_evolved(&src, accepted)
         .map_err(|d| reject(&file_name(desired), &src, d))?;

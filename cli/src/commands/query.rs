@@ -23,7 +23,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Prints `result` in `format` (json is the interface's machine shape).
-pub fn print(result: &QueryResponse, format: Format) {
+pub(crate) fn print(result: &QueryResponse, format: Format) {
     match format {
         Format::Json => {
             // Through a JSON value, so keys print in the order every other answer prints in.

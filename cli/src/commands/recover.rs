@@ -6,7 +6,7 @@ use omnigraph_manifest::GraphId;
 
 use crate::output::CliError;
 
-pub async fn run(
+pub(crate) async fn run(
     engine: &Engine,
     graph: &GraphId,
     now: Option<&str>,
@@ -22,7 +22,7 @@ pub async fn run(
 
 /// Milliseconds since the epoch, or an RFC 3339 instant (`2030-01-02T03:04:05Z`,
 /// `…T03:04:05.250+02:00`).
-pub fn parse_instant(text: &str) -> Result<u64, CliError> {
+pub(crate) fn parse_instant(text: &str) -> Result<u64, CliError> {
     let text = text.trim();
     if let Ok(ms) = text.parse::<u64>() {
         return Ok(ms);

@@ -31,7 +31,7 @@ impl<'a> RequestLog<'a> {
             request_id,
             function,
             actor,
-            started: Instant::now(),
+            started: omnigraph_manifest::clock::monotonic_now(),
             stats: engine.stats_start(),
         }
     }

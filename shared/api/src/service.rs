@@ -277,7 +277,7 @@ fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
 
 /// A fresh request id.
 pub fn new_request_id() -> String {
-    ulid::Ulid::new().to_string()
+    omnigraph_manifest::clock::next_ulid(None)
 }
 
 fn with_request_id(mut err: ApiError, request_id: &str) -> ApiError {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -204,7 +204,7 @@ impl Engine {
         StatsStart {
             object_store: self.store.counters().snapshot(),
             manifest: self.manifest.counters().snapshot(),
-            at: Instant::now(),
+            at: crate::clock::monotonic_now(),
         }
     }
 

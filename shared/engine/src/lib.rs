@@ -6,7 +6,6 @@
 //!
 //! Must not: know about HTTP, Lambda events or the CLI; it is driven by `omnigraph-api`.
 
-mod clock;
 pub mod embedding;
 mod engine;
 mod error;
@@ -33,6 +32,8 @@ pub use load::{
 };
 pub use mutate::append::{AppendRows, AppendSummary};
 pub use mutate::MutationOutcome;
+/// The workspace clock (time and ids), from `omnigraph-manifest`.
+pub use omnigraph_manifest::clock;
 pub use protocol::gc::{DeletedFile, DeletedVersion, GcOptions, GcReport};
 pub use protocol::history::{BranchInfo, BranchSource, CommitPage};
 pub use protocol::maintain::GraphSweep;

@@ -144,7 +144,7 @@ fn old_item(err: PutItemError) -> Option<Item> {
 
 /// A fresh write token: identifies one publish or delete call across the SDK's re-sends.
 fn write_token() -> String {
-    ulid::Ulid::new().to_string()
+    crate::clock::next_ulid(None)
 }
 
 impl DynamoManifestStore {

@@ -3,10 +3,12 @@
 //! Owns: the [`ManifestStore`] trait (branch heads, commits, idempotency records) and its
 //! backends — [`MemoryManifestStore`], [`ObjectManifestStore`] (put-if-absent heads on a local
 //! directory or S3) and [`DynamoManifestStore`] (single-item conditional writes) — plus request
-//! accounting at the manifest boundary ([`ManifestCounters`]).
+//! accounting at the manifest boundary ([`ManifestCounters`]), and the workspace's one
+//! [`clock`] (time and ULIDs).
 //!
 //! Must not: read or write Lance data, or build correctness on DynamoDB transactions.
 
+pub mod clock;
 mod dynamo;
 mod error;
 mod memory;

@@ -56,7 +56,7 @@ impl Slot {
         Self {
             version,
             head,
-            writer: Some(ulid::Ulid::new().to_string()),
+            writer: Some(crate::clock::next_ulid(None)),
         }
     }
 

@@ -40,7 +40,7 @@ use crate::engine_core::SOCIAL;
 // ---------------------------------------------------------------------------------------------
 
 /// One HTTP request as the proxy saw it.
-pub struct Request {
+pub(crate) struct Request {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
@@ -63,7 +63,7 @@ impl Request {
 type Matcher = Box<dyn Fn(&Request) -> bool + Send + Sync>;
 
 /// A forwarding proxy to `upstream` that can lose the reply of chosen requests.
-pub struct LossyProxy {
+pub(crate) struct LossyProxy {
     pub url: String,
     armed: Arc<Mutex<Vec<Matcher>>>,
     lost: Arc<AtomicUsize>,
@@ -77,7 +77,7 @@ impl Drop for LossyProxy {
 }
 
 impl LossyProxy {
-    pub async fn start(upstream: &str) -> Self {
+    pub(crate) async fn start(upstream: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream
@@ -104,12 +104,15 @@ impl LossyProxy {
     }
 
     /// The next request `matcher` accepts is applied upstream, but the client hears HTTP 500.
-    pub fn lose_reply_once(&self, matcher: impl Fn(&Request) -> bool + Send + Sync + 'static) {
+    pub(crate) fn lose_reply_once(
+        &self,
+        matcher: impl Fn(&Request) -> bool + Send + Sync + 'static,
+    ) {
         self.armed.lock().unwrap().push(Box::new(matcher));
     }
 
     /// Replies lost so far.
-    pub fn lost(&self) -> usize {
+    pub(crate) fn lost(&self) -> usize {
         self.lost.load(Ordering::SeqCst)
     }
 }
@@ -289,7 +292,7 @@ fn s3_commit_put(req: &Request) -> bool {
 
 /// A manifest store whose requests pass the lossy proxy, and a second handle that talks to
 /// the service directly (an independent observer).
-pub struct Faulty {
+pub(crate) struct Faulty {
     pub store: Arc<dyn ManifestStore>,
     pub direct: Arc<dyn ManifestStore>,
     pub proxy: LossyProxy,
@@ -297,7 +300,7 @@ pub struct Faulty {
     commit_put: fn(&Request) -> bool,
 }
 
-pub async fn dynamodb() -> Faulty {
+pub(crate) async fn dynamodb() -> Faulty {
     let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
     let proxy = LossyProxy::start(&endpoint).await;
     let table = unique_name("ambiguous");
@@ -330,7 +333,7 @@ fn s3_store(endpoint: &str, bucket: &str) -> Arc<dyn ObjectStore> {
     )
 }
 
-pub async fn object_s3() -> Faulty {
+pub(crate) async fn object_s3() -> Faulty {
     let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
     let proxy = LossyProxy::start(&endpoint).await;
     let bucket = unique_name("ambiguous");
@@ -362,7 +365,7 @@ fn branch(name: &str) -> BranchName {
 }
 
 fn ulid() -> String {
-    ulid::Ulid::new().to_string()
+    omnigraph_manifest::clock::next_ulid(None)
 }
 
 fn head(commit: &str, table_version: u64) -> Head {
@@ -404,7 +407,7 @@ fn commit(graph: &GraphId, id: &str, op_id: &str) -> Commit {
 // ---------------------------------------------------------------------------------------------
 
 /// A head CAS whose reply is lost: Ok with the new head, installed exactly once.
-pub async fn cas_with_lost_reply_succeeds_once(f: Faulty) {
+pub(crate) async fn cas_with_lost_reply_succeeds_once(f: Faulty) {
     let (g, main) = (graph(), branch("main"));
     let c1 = ulid();
     f.store
@@ -433,7 +436,7 @@ pub async fn cas_with_lost_reply_succeeds_once(f: Faulty) {
 
 /// A branch create whose reply is lost: Ok; a second create of the same head by anyone else
 /// is still a conflict (equal content does not make a create idempotent).
-pub async fn create_with_lost_reply_succeeds_once(f: Faulty) {
+pub(crate) async fn create_with_lost_reply_succeeds_once(f: Faulty) {
     let (g, feature) = (graph(), branch("feature"));
     let source = ulid();
     f.proxy.lose_reply_once(f.head_put);
@@ -463,7 +466,7 @@ pub async fn create_with_lost_reply_succeeds_once(f: Faulty) {
 }
 
 /// A branch delete whose reply is lost: Ok, the branch is gone.
-pub async fn delete_with_lost_reply_succeeds(f: Faulty) {
+pub(crate) async fn delete_with_lost_reply_succeeds(f: Faulty) {
     let (g, feature) = (graph(), branch("feature"));
     f.store
         .publish(&g, &feature, None, head(&ulid(), 1))
@@ -477,7 +480,7 @@ pub async fn delete_with_lost_reply_succeeds(f: Faulty) {
 }
 
 /// A commit put whose reply is lost: Ok; another commit with the same id is still refused.
-pub async fn commit_with_lost_reply_succeeds(f: Faulty) {
+pub(crate) async fn commit_with_lost_reply_succeeds(f: Faulty) {
     let g = graph();
     let (id, op) = (ulid(), ulid());
     f.proxy.lose_reply_once(f.commit_put);

@@ -494,7 +494,7 @@ async fn crash_case(writer: Writer, failpoint: &str, allowed: &[State]) -> bool 
 }
 
 fn omnigraph_tests_now() -> u64 {
-    std::time::SystemTime::now()
+    omnigraph_manifest::clock::system_now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64

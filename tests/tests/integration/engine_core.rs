@@ -8,9 +8,9 @@ use omnigraph_engine::{AppendRows, BranchSource, Engine, EngineError, ReadTarget
 use omnigraph_manifest::{BranchName, GraphId, PageRequest};
 
 use crate::fixtures::main_target;
-pub use crate::fixtures::{graph, local_engine};
+pub(crate) use crate::fixtures::{graph, local_engine};
 
-pub const SOCIAL: &str = r#"
+pub(crate) const SOCIAL: &str = r#"
 node Person {
     name: String @key
     age: I32?
@@ -18,7 +18,7 @@ node Person {
 edge Knows: Person -> Person
 "#;
 
-pub fn people(names: &[&str], age: i32) -> RecordBatch {
+pub(crate) fn people(names: &[&str], age: i32) -> RecordBatch {
     let schema = omnigraph_engine::compile_schema(SOCIAL, "s.pg")
         .unwrap()
         .node("Person")
@@ -438,7 +438,7 @@ async fn concurrent_writers_on_one_branch_lose_nothing() {
 
 /// 16 writers append one row each to the same table; every acknowledged write is visible
 /// and each head version has exactly one writer.
-pub async fn race(engine: Arc<Engine>, g: GraphId, writers: usize) {
+pub(crate) async fn race(engine: Arc<Engine>, g: GraphId, writers: usize) {
     let mut tasks = Vec::new();
     for i in 0..writers {
         let (engine, g) = (engine.clone(), g.clone());

@@ -7,13 +7,13 @@ use omnigraph_manifest::{BranchName, GraphId};
 use omnigraph_tests::{moto_endpoint, s3_client, unique_name};
 
 /// Schema A (social: people, companies, who knows whom, who works where).
-pub const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
+pub(crate) const SCHEMA_A: &str = include_str!("../../../shared/lang/tests/fixtures/schema_a.pg");
 /// Schema B (search: documents with text and vectors, their authors).
-pub const SCHEMA_B: &str = include_str!("../../../shared/lang/tests/fixtures/schema_b.pg");
+pub(crate) const SCHEMA_B: &str = include_str!("../../../shared/lang/tests/fixtures/schema_b.pg");
 /// Schema C (tickets: agents, tickets, assignments and blockers).
-pub const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
+pub(crate) const SCHEMA_C: &str = include_str!("../../../shared/lang/tests/fixtures/schema_c.pg");
 
-pub const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
+pub(crate) const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann","age":34,"tags":["rust","go"]}}
 {"type":"Person","data":{"handle":"bob","name":"Bob","age":27,"tags":["go"]}}
 {"type":"Person","data":{"handle":"cat","name":"Cat"}}
 {"type":"Person","data":{"handle":"dan","name":"Dan","age":41,"tags":["rust"]}}
@@ -31,7 +31,7 @@ pub const DATA_A: &str = r#"{"type":"Person","data":{"handle":"ann","name":"Ann"
 {"edge":"WorksAt","from":"dan","to":"globex","data":{"id":"w3","role":"analyst"}}
 "#;
 
-pub const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph databases store nodes and edges","emb":[1.0,0.0,0.0]}}
+pub(crate) const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph databases store nodes and edges","emb":[1.0,0.0,0.0]}}
 {"type":"Doc","data":{"slug":"d2","body":"Vector search finds nearest neighbors","emb":[0.8,0.6,0.0]}}
 {"type":"Doc","data":{"slug":"d3","body":"Graph search with vector ranking","emb":[0.0,1.0,0.0]}}
 {"type":"Doc","data":{"slug":"d4","body":"Cooking pasta at home","emb":[0.0,0.0,1.0]}}
@@ -43,7 +43,7 @@ pub const DATA_B: &str = r#"{"type":"Doc","data":{"slug":"d1","body":"Graph data
 {"edge":"Wrote","from":"lin","to":"d4"}
 "#;
 
-pub const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
+pub(crate) const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team":"support"}}
 {"type":"Agent","data":{"email":"lee@corp.io","team":"billing"}}
 {"type":"Ticket","data":{"ref":"T-1","title":"Login down","priority":1,"status":"open","created":"2024-03-01T09:30:00Z","due":"2024-03-02"}}
 {"type":"Ticket","data":{"ref":"T-2","title":"Refund request","priority":3,"status":"open","created":"2024-03-02T14:00:00.250Z"}}
@@ -54,27 +54,29 @@ pub const DATA_C: &str = r#"{"type":"Agent","data":{"email":"kim@corp.io","team"
 "#;
 
 /// The `examples/social` graph: its schema, data and a second batch of records.
-pub const SOCIAL_SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
-pub const SOCIAL_DATA: &str = include_str!("../../../examples/social/data.jsonl");
-pub const SOCIAL_MORE: &str = include_str!("../../../examples/social/more.jsonl");
+pub(crate) const SOCIAL_SCHEMA: &str = include_str!("../../../examples/social/schema.pg");
+pub(crate) const SOCIAL_DATA: &str = include_str!("../../../examples/social/data.jsonl");
+pub(crate) const SOCIAL_MORE: &str = include_str!("../../../examples/social/more.jsonl");
 /// Every person's handle of the social graph, in order.
-pub const HANDLES: &str =
+pub(crate) const HANDLES: &str =
     "query q() { match { $p: Person } return { $p.handle } order { $p.handle asc } }";
 
 /// Lambda event payloads as AWS sends them.
-pub const S3_PUT_EVENT: &str = include_str!("../../fixtures/events/s3-object-created-put.json");
-pub const SCHEDULED_EVENT: &str = include_str!("../../fixtures/events/eventbridge-scheduled.json");
+pub(crate) const S3_PUT_EVENT: &str =
+    include_str!("../../fixtures/events/s3-object-created-put.json");
+pub(crate) const SCHEDULED_EVENT: &str =
+    include_str!("../../fixtures/events/eventbridge-scheduled.json");
 
-pub fn graph(name: &str) -> GraphId {
+pub(crate) fn graph(name: &str) -> GraphId {
     GraphId::new(name).unwrap()
 }
 
-pub fn main_target() -> ReadTarget {
+pub(crate) fn main_target() -> ReadTarget {
     ReadTarget::Branch(BranchName::main())
 }
 
 /// An engine on a local directory, heads in the object store.
-pub async fn local_engine(dir: &std::path::Path) -> Engine {
+pub(crate) async fn local_engine(dir: &std::path::Path) -> Engine {
     Engine::open(
         StoreLocation::Local(dir.to_path_buf()),
         ManifestChoice::ObjectStore,
@@ -84,7 +86,7 @@ pub async fn local_engine(dir: &std::path::Path) -> Engine {
 }
 
 /// An engine on `dir` with graph `name` created with `schema` and `data` loaded on `main`.
-pub async fn loaded_graph(
+pub(crate) async fn loaded_graph(
     dir: &std::path::Path,
     name: &str,
     schema: &str,
@@ -108,7 +110,7 @@ pub async fn loaded_graph(
 }
 
 /// A new bucket on the moto server: `(endpoint, bucket)`.
-pub async fn moto_bucket(prefix: &str) -> (String, String) {
+pub(crate) async fn moto_bucket(prefix: &str) -> (String, String) {
     let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
     let bucket = unique_name(prefix);
     s3_client(&endpoint)
@@ -121,13 +123,13 @@ pub async fn moto_bucket(prefix: &str) -> (String, String) {
 }
 
 /// The path of `examples/social/<file>`.
-pub fn example(file: &str) -> String {
+pub(crate) fn example(file: &str) -> String {
     format!("{}/../examples/social/{file}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The `omnigraph` CLI with `args`, none of its settings taken from this process's
 /// environment.
-pub fn cli_command(args: &[&str]) -> std::process::Command {
+pub(crate) fn cli_command(args: &[&str]) -> std::process::Command {
     let bin = omnigraph_tests::omnigraph_bin().expect("the CLI binary must be built");
     let mut cmd = std::process::Command::new(bin);
     cmd.args(args);
@@ -143,12 +145,12 @@ pub fn cli_command(args: &[&str]) -> std::process::Command {
 }
 
 /// Runs the CLI with `args` (see [`cli_command`]).
-pub fn cli(args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(args: &[&str]) -> std::process::Output {
     cli_command(args).output().expect("the CLI runs")
 }
 
 /// The standard output of a run that must have succeeded.
-pub fn succeeded(out: &std::process::Output) -> String {
+pub(crate) fn succeeded(out: &std::process::Output) -> String {
     assert!(
         out.status.success(),
         "status {:?}\nstdout: {}\nstderr: {}",
@@ -160,7 +162,7 @@ pub fn succeeded(out: &std::process::Output) -> String {
 }
 
 /// A new manifest table (DynamoDB) on the moto server: `(endpoint, table)`.
-pub async fn moto_heads_table(prefix: &str) -> (String, String) {
+pub(crate) async fn moto_heads_table(prefix: &str) -> (String, String) {
     let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
     let table = unique_name(prefix);
     omnigraph_manifest::DynamoManifestStore::create_table(
@@ -173,7 +175,7 @@ pub async fn moto_heads_table(prefix: &str) -> (String, String) {
 }
 
 /// An object store client of a moto bucket.
-pub fn moto_object_store(endpoint: &str, bucket: &str) -> object_store::aws::AmazonS3 {
+pub(crate) fn moto_object_store(endpoint: &str, bucket: &str) -> object_store::aws::AmazonS3 {
     object_store::aws::AmazonS3Builder::new()
         .with_bucket_name(bucket)
         .with_endpoint(endpoint)
@@ -186,7 +188,7 @@ pub fn moto_object_store(endpoint: &str, bucket: &str) -> object_store::aws::Ama
 }
 
 /// Every commit of `g`, through the manifest store's pages.
-pub async fn all_commits(engine: &Engine, g: &GraphId) -> Vec<omnigraph_manifest::Commit> {
+pub(crate) async fn all_commits(engine: &Engine, g: &GraphId) -> Vec<omnigraph_manifest::Commit> {
     let mut out = Vec::new();
     let mut page = omnigraph_manifest::PageRequest::first(100);
     loop {

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use omnigraph_manifest::DynamoManifestStore;
 use omnigraph_tests::{
@@ -51,7 +51,7 @@ struct Function {
 }
 
 fn wait_for_port(addr: &str, what: &str) {
-    let started = Instant::now();
+    let started = omnigraph_manifest::clock::monotonic_now();
     while std::net::TcpStream::connect(addr).is_err() {
         assert!(
             started.elapsed() < READY_TIMEOUT,
@@ -75,7 +75,7 @@ fn start_emulator(package_dir: &Path) -> (String, ChildGuard) {
             .expect("cargo lambda watch starts");
         let mut guard = ChildGuard(child);
         let addr = format!("127.0.0.1:{port}");
-        let started = Instant::now();
+        let started = omnigraph_manifest::clock::monotonic_now();
         loop {
             if std::net::TcpStream::connect(&addr).is_ok() {
                 return (addr, guard);

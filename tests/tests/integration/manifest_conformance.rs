@@ -14,13 +14,13 @@ use omnigraph_tests::{dynamodb_client, moto_endpoint, unique_name};
 use crate::fixtures::{moto_bucket, moto_object_store};
 
 /// Two handles on one backend: separate instances (separate caches) where the backend allows.
-pub struct Backend {
+pub(crate) struct Backend {
     pub a: Arc<dyn ManifestStore>,
     pub b: Arc<dyn ManifestStore>,
     _dir: Option<tempfile::TempDir>,
 }
 
-pub async fn memory() -> Backend {
+pub(crate) async fn memory() -> Backend {
     let store: Arc<dyn ManifestStore> = Arc::new(MemoryManifestStore::new());
     Backend {
         a: store.clone(),
@@ -29,7 +29,7 @@ pub async fn memory() -> Backend {
     }
 }
 
-pub async fn object_local() -> Backend {
+pub(crate) async fn object_local() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let make = || -> Arc<dyn ManifestStore> {
         let fs = object_store::local::LocalFileSystem::new_with_prefix(dir.path()).unwrap();
@@ -45,7 +45,7 @@ pub async fn object_local() -> Backend {
     }
 }
 
-pub async fn object_s3() -> Backend {
+pub(crate) async fn object_s3() -> Backend {
     let (endpoint, bucket) = moto_bucket("manifest").await;
     let make = || -> Arc<dyn ManifestStore> {
         let s3 = moto_object_store(&endpoint, &bucket);
@@ -61,7 +61,7 @@ pub async fn object_s3() -> Backend {
     }
 }
 
-pub async fn dynamodb() -> Backend {
+pub(crate) async fn dynamodb() -> Backend {
     let endpoint = moto_endpoint().expect("moto must be running (scripts/test.sh starts it)");
     let client = dynamodb_client(&endpoint);
     let table = unique_name("manifest");
@@ -83,7 +83,7 @@ fn branch(name: &str) -> BranchName {
     BranchName::new(name).unwrap()
 }
 
-pub fn head(commit: &str, table_version: u64) -> Head {
+pub(crate) fn head(commit: &str, table_version: u64) -> Head {
     Head {
         version: 0,
         commit_id: commit.to_string(),
@@ -121,7 +121,7 @@ fn ulid_at(ms: u64) -> String {
     ulid::Ulid::from_parts(ms, 7).to_string()
 }
 
-pub async fn cas_winner_and_loser(b: Backend) {
+pub(crate) async fn cas_winner_and_loser(b: Backend) {
     let (g, main) = (graph(), branch("main"));
     assert_eq!(b.a.head(&g, &main).await.unwrap(), None);
     let v1 = b.a.publish(&g, &main, None, head("c1", 1)).await.unwrap();
@@ -159,7 +159,7 @@ pub async fn cas_winner_and_loser(b: Backend) {
     assert!(b.a.counters().snapshot().conflict >= 1 || b.b.counters().snapshot().conflict >= 1);
 }
 
-pub async fn head_is_strongly_consistent_across_instances(b: Backend) {
+pub(crate) async fn head_is_strongly_consistent_across_instances(b: Backend) {
     let (g, main) = (graph(), branch("main"));
     b.a.publish(&g, &main, None, head("c1", 1)).await.unwrap();
     assert_eq!(b.b.head(&g, &main).await.unwrap().unwrap().version, 1);
@@ -182,7 +182,7 @@ pub async fn head_is_strongly_consistent_across_instances(b: Backend) {
 /// UpdateItem did on moto) still fails this test.
 const RACE_ROUNDS: u64 = 6;
 
-pub async fn concurrent_publishers_have_one_winner(b: Backend) {
+pub(crate) async fn concurrent_publishers_have_one_winner(b: Backend) {
     let (g, main) = (graph(), branch("main"));
     b.a.publish(&g, &main, None, head("c0", 1)).await.unwrap();
     for round in 1..=RACE_ROUNDS {
@@ -222,7 +222,7 @@ pub async fn concurrent_publishers_have_one_winner(b: Backend) {
     }
 }
 
-pub async fn concurrent_branch_creates_have_one_winner(b: Backend) {
+pub(crate) async fn concurrent_branch_creates_have_one_winner(b: Backend) {
     let g = graph();
     for round in 0..RACE_ROUNDS {
         let feature = branch(&format!("feature-{round}"));
@@ -248,7 +248,7 @@ pub async fn concurrent_branch_creates_have_one_winner(b: Backend) {
     }
 }
 
-pub async fn delete_and_recreate_keep_versions_monotonic(b: Backend) {
+pub(crate) async fn delete_and_recreate_keep_versions_monotonic(b: Backend) {
     let g = graph();
     let (main, dev) = (branch("main"), branch("dev"));
     b.a.publish(&g, &main, None, head("m", 1)).await.unwrap();
@@ -299,7 +299,7 @@ pub async fn delete_and_recreate_keep_versions_monotonic(b: Backend) {
     );
 }
 
-pub async fn commits_are_put_if_absent_and_paginated(b: Backend) {
+pub(crate) async fn commits_are_put_if_absent_and_paginated(b: Backend) {
     let g = graph();
     let ids: Vec<String> = (1..=25).map(|i| ulid_at(1_700_000_000_000 + i)).collect();
     for (i, id) in ids.iter().enumerate() {
@@ -353,7 +353,7 @@ pub async fn commits_are_put_if_absent_and_paginated(b: Backend) {
         .is_empty());
 }
 
-pub async fn records_are_put_if_absent(b: Backend) {
+pub(crate) async fn records_are_put_if_absent(b: Backend) {
     let g = graph();
     let key = "my-bucket/incoming/g/main/file.jsonl#etag-\"abc\"";
     let value = serde_json::json!({"commit": "c1"});

@@ -19,14 +19,14 @@ use crate::fixtures::{
 const INSERT: &str = "query m($h: String) { insert Person { handle: $h, name: \"Hal\" } }";
 
 /// A running `omnigraph serve` on a port the OS picked.
-pub struct Served {
+pub(crate) struct Served {
     pub addr: String,
     _child: ChildGuard,
 }
 
 /// Starts `omnigraph --store <store> serve --bind 127.0.0.1:0 <extra…>` and waits (bounded)
 /// for the address it prints.
-pub fn serve(store: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
+pub(crate) fn serve(store: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
     let mut cmd = cli_command(&["serve", "--bind", "127.0.0.1:0"]);
     cmd.arg("--store")
         .arg(store)

@@ -24,7 +24,7 @@ use object_store::{
 
 /// The request kinds a fault can target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
     Put,
     Get,
     Head,
@@ -34,7 +34,7 @@ pub enum Kind {
 
 /// What an armed fault does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// The request fails and does nothing.
     Error,
     /// The request is carried out, then reported as failed (a lost response).
@@ -45,7 +45,7 @@ pub enum Mode {
 
 /// One armed fault: the `nth` (1-based) request of `kind` gets `mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
+pub(crate) struct Fault {
     pub kind: Kind,
     pub nth: u32,
     pub mode: Mode,
@@ -60,13 +60,13 @@ struct Armed {
 
 /// The armed fault, shared by the store and the driver.
 #[derive(Debug, Default, Clone)]
-pub struct FaultPlan {
+pub(crate) struct FaultPlan {
     state: Arc<Mutex<Armed>>,
 }
 
 impl FaultPlan {
     /// Arms `fault` until [`FaultPlan::disarm`].
-    pub fn arm(&self, fault: Fault) {
+    pub(crate) fn arm(&self, fault: Fault) {
         let mut s = self.state.lock().unwrap();
         *s = Armed {
             fault: Some(fault),
@@ -75,7 +75,7 @@ impl FaultPlan {
     }
 
     /// Disarms; returns the fault if it fired.
-    pub fn disarm(&self) -> Option<Fault> {
+    pub(crate) fn disarm(&self) -> Option<Fault> {
         let mut s = self.state.lock().unwrap();
         let fired = s.fired.take();
         *s = Armed::default();
@@ -111,13 +111,13 @@ async fn delay() {
 
 /// `InMemory` with the armed faults of a [`FaultPlan`].
 #[derive(Debug, Clone)]
-pub struct FaultyStore {
+pub(crate) struct FaultyStore {
     inner: Arc<InMemory>,
     plan: FaultPlan,
 }
 
 impl FaultyStore {
-    pub fn new(inner: Arc<InMemory>, plan: FaultPlan) -> Self {
+    pub(crate) fn new(inner: Arc<InMemory>, plan: FaultPlan) -> Self {
         Self { inner, plan }
     }
 }

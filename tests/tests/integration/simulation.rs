@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arrow_array::{Array, Int32Array, StringArray};
 use futures::StreamExt;
@@ -272,7 +272,7 @@ impl Sim {
                 self.random_op().await
             };
             let full = touched.iter().any(|t| t == "*");
-            let checked = Instant::now();
+            let checked = omnigraph_manifest::clock::monotonic_now();
             self.check(&touched, full).await;
             self.tally.check_time += checked.elapsed();
         }
@@ -837,7 +837,7 @@ fn simulation() {
         Err(_) => (0..env_num("OMNIGRAPH_SIM_SEEDS", 44)).collect(),
     };
     let threads = env_num("OMNIGRAPH_SIM_THREADS", 2).max(1) as usize;
-    let started = Instant::now();
+    let started = omnigraph_manifest::clock::monotonic_now();
     let queue = Arc::new(Mutex::new(seeds.clone()));
     let total = Arc::new(Mutex::new(Tally::default()));
     let done = Arc::new(AtomicU64::new(0));

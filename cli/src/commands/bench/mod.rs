@@ -2,9 +2,9 @@
 //! `run` loads it into a fresh local store and measures load, insert and query latency
 //! (cold and warm) and peak memory, printing a markdown report (docs/benchmarks.md).
 
-pub mod generate;
-pub mod rss;
-pub mod run;
+pub(crate) mod generate;
+pub(crate) mod rss;
+pub(crate) mod run;
 
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ use clap::Subcommand;
 use crate::output::CliError;
 
 #[derive(Subcommand, Debug)]
-pub enum BenchCommand {
+pub(crate) enum BenchCommand {
     /// Write a seeded social graph (schema.pg, data.jsonl, queries.gq) into a directory.
     Generate {
         /// Number of people.
@@ -55,7 +55,7 @@ pub enum BenchCommand {
 }
 
 /// Runs a bench command; returns the text to print.
-pub async fn dispatch(cmd: &BenchCommand) -> Result<String, CliError> {
+pub(crate) async fn dispatch(cmd: &BenchCommand) -> Result<String, CliError> {
     match cmd {
         BenchCommand::Generate {
             persons,

@@ -3,13 +3,13 @@
 //! so `bench run` can attribute peaks to each fresh process it spawns.
 
 /// Environment variable that makes `omnigraph` print its peak RSS on stderr at exit.
-pub const REPORT_ENV: &str = "OMNIGRAPH_REPORT_PEAK_RSS";
+pub(crate) const REPORT_ENV: &str = "OMNIGRAPH_REPORT_PEAK_RSS";
 
 /// Prefix of the stderr line carrying the peak RSS in bytes.
-pub const REPORT_PREFIX: &str = "omnigraph-peak-rss-bytes: ";
+pub(crate) const REPORT_PREFIX: &str = "omnigraph-peak-rss-bytes: ";
 
 /// The peak resident set size of this process in bytes (`None` where `/proc` is missing).
-pub fn peak_rss_bytes() -> Option<u64> {
+pub(crate) fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line
@@ -23,7 +23,7 @@ pub fn peak_rss_bytes() -> Option<u64> {
 }
 
 /// Prints the report line if the environment asks for it.
-pub fn report_if_asked() {
+pub(crate) fn report_if_asked() {
     if std::env::var_os(REPORT_ENV).is_some() {
         if let Some(bytes) = peak_rss_bytes() {
             eprintln!("{REPORT_PREFIX}{bytes}");
@@ -32,7 +32,7 @@ pub fn report_if_asked() {
 }
 
 /// The peak a child reported on its stderr.
-pub fn parse_report(stderr: &str) -> Option<u64> {
+pub(crate) fn parse_report(stderr: &str) -> Option<u64> {
     stderr
         .lines()
         .find_map(|l| l.strip_prefix(REPORT_PREFIX))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use omnigraph_engine::{Engine, ManifestChoice, QueryLimits, ReadTarget, StoreLocation};
 use omnigraph_manifest::{BranchName, GraphId};
@@ -20,7 +20,7 @@ const GRAPH: &str = "bench";
 
 /// What `bench run` does.
 #[derive(Debug, Clone)]
-pub struct RunSpec {
+pub(crate) struct RunSpec {
     pub gen: GenSpec,
     pub dir: PathBuf,
     pub cold_runs: usize,
@@ -90,7 +90,7 @@ struct Child {
 
 fn omnigraph(store: &Path, args: &[&str]) -> Result<Child, CliError> {
     let exe = std::env::current_exe().map_err(|e| bad(format!("own executable: {e}")))?;
-    let started = Instant::now();
+    let started = omnigraph_manifest::clock::monotonic_now();
     let out = Command::new(exe)
         .arg("--store")
         .arg(store)
@@ -205,9 +205,9 @@ struct QueryFigures {
 }
 
 /// Runs the benchmark and returns the markdown report.
-pub async fn run(spec: &RunSpec) -> Result<String, CliError> {
+pub(crate) async fn run(spec: &RunSpec) -> Result<String, CliError> {
     let dir = &spec.dir;
-    let gen_started = Instant::now();
+    let gen_started = omnigraph_manifest::clock::monotonic_now();
     let (summary, generated) = ensure_generated(spec.gen, dir)?;
     let gen_time = gen_started.elapsed();
     let store = dir.join("store");
@@ -283,7 +283,7 @@ pub async fn run(spec: &RunSpec) -> Result<String, CliError> {
     for (q, f) in QUERIES.iter().zip(figures.iter_mut()) {
         for i in 0..=spec.warm_runs {
             let p = params(q, i, persons);
-            let started = Instant::now();
+            let started = omnigraph_manifest::clock::monotonic_now();
             let r = engine
                 .query(
                     &graph,
@@ -324,7 +324,7 @@ pub async fn run(spec: &RunSpec) -> Result<String, CliError> {
     for i in 0..spec.inserts {
         let p =
             json!({"pid": persons + i as u64, "name": "New Person", "age": 30, "city": "Lisbon"});
-        let started = Instant::now();
+        let started = omnigraph_manifest::clock::monotonic_now();
         engine
             .mutate(&graph, &main, insert, None, Some(&p), "bench")
             .await?;

@@ -22,7 +22,7 @@ static ADJACENCY: LazyLock<ByteCache<AdjKey, Adjacency>> =
 /// Compressed sparse rows: the neighbours of node `n` are
 /// `targets[offsets[n]..offsets[n + 1]]`, with their edge rows in `edges`.
 #[derive(Debug, Default)]
-pub struct Csr {
+pub(super) struct Csr {
     offsets: Vec<u32>,
     targets: Vec<u32>,
     edges: Vec<u32>,
@@ -32,7 +32,7 @@ pub struct Csr {
 
 impl Csr {
     /// Neighbours (sorted by dense index, then edge row) and their edge rows.
-    pub fn neighbors(&self, node: u32) -> (&[u32], &[u32]) {
+    pub(super) fn neighbors(&self, node: u32) -> (&[u32], &[u32]) {
         let n = node as usize;
         match (self.offsets.get(n), self.offsets.get(n + 1)) {
             (Some(&a), Some(&b)) => {
@@ -44,7 +44,7 @@ impl Csr {
     }
 
     /// The number of distinct neighbours of `node`.
-    pub fn distinct_degree(&self, node: u32) -> u32 {
+    pub(super) fn distinct_degree(&self, node: u32) -> u32 {
         self.distinct.get(node as usize).copied().unwrap_or(0)
     }
 
@@ -108,7 +108,7 @@ impl Csr {
 
 /// Both directions of one edge table version.
 #[derive(Debug)]
-pub struct Adjacency {
+pub(super) struct Adjacency {
     /// Indexed by the source node (the edge type's `From`).
     pub out: Csr,
     /// Indexed by the target node (the edge type's `To`).
@@ -119,7 +119,7 @@ pub struct Adjacency {
 
 /// The adjacency of edge type `edge` at the snapshot's versions, with the node indexes of its
 /// endpoint tables.
-pub async fn adjacency(
+pub(super) async fn adjacency(
     engine: &Engine,
     snapshot: &Snapshot,
     edge: &TypeDef,

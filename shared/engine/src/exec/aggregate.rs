@@ -99,7 +99,7 @@ impl Exec<'_> {
     }
 
     /// Groups, aggregates, orders and limits the solutions of an aggregate read.
-    pub fn finish_aggregate(
+    pub(super) fn finish_aggregate(
         &self,
         agg: &Aggregate,
         rows: Vec<Box<[u32]>>,

@@ -26,7 +26,7 @@ fn num(v: &Value) -> Option<Num> {
 /// Ordered comparison of two compatible non-null values; `None` for a null operand or
 /// incomparable types. Numerics compare by mathematical value (in `f64` if a float is
 /// involved), strings/enums by Unicode scalar values, `false < true`.
-pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Null, _) | (_, Value::Null) => None,
         (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
@@ -44,7 +44,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// `a op b` as docs/reference/queries.md, "Filters and nulls" defines it: any null operand makes it
 /// false (also for `!=`).
-pub fn holds(op: CmpOp, a: &Value, b: &Value) -> bool {
+pub(crate) fn holds(op: CmpOp, a: &Value, b: &Value) -> bool {
     if a.is_null() || b.is_null() {
         return false;
     }
@@ -71,7 +71,7 @@ pub fn holds(op: CmpOp, a: &Value, b: &Value) -> bool {
 
 /// Total order for sorting: null is the smallest value; otherwise [`compare`] (values of
 /// different, incomparable kinds compare equal).
-pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
+pub(crate) fn sort_cmp(a: &Value, b: &Value) -> Ordering {
     match (a.is_null(), b.is_null()) {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Less,
@@ -82,7 +82,7 @@ pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
 
 /// Ascending or descending comparison of one sort key (nulls first ascending, last
 /// descending — i.e. plain reversal).
-pub fn key_cmp(a: &Value, b: &Value, descending: bool) -> Ordering {
+pub(crate) fn key_cmp(a: &Value, b: &Value, descending: bool) -> Ordering {
     let o = sort_cmp(a, b);
     if descending {
         o.reverse()

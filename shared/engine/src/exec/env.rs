@@ -13,11 +13,11 @@ use super::compile::diagnostics_error;
 use crate::EngineError;
 
 /// Query vectors computed from text, keyed by the start offset of the query argument.
-pub type EmbeddedQueries = HashMap<u32, Vec<f64>>;
+pub(crate) type EmbeddedQueries = HashMap<u32, Vec<f64>>;
 
 /// Per-execution constants: bound parameters, `now()`, and where runtime errors point.
 #[derive(Debug)]
-pub struct Env {
+pub(crate) struct Env {
     pub params: Params,
     pub now: i64,
     pub(super) source: String,
@@ -27,7 +27,7 @@ pub struct Env {
 
 impl Env {
     /// The value of a literal, parameter (null if absent) or `now()`.
-    pub fn operand(&self, op: &Operand) -> Value {
+    pub(crate) fn operand(&self, op: &Operand) -> Value {
         match op {
             Operand::Literal(v) => v.clone(),
             Operand::Param(name) => self.params.get(name).cloned().unwrap_or(Value::Null),
@@ -36,12 +36,17 @@ impl Env {
     }
 
     /// A run-time diagnostic at `span` of the query source.
-    pub fn runtime_error_at(&self, code: &'static str, span: Span, message: String) -> EngineError {
+    pub(crate) fn runtime_error_at(
+        &self,
+        code: &'static str,
+        span: Span,
+        message: String,
+    ) -> EngineError {
         diagnostics_error(&self.source, &[Diagnostic::error(code, span, message)])
     }
 
     /// The query vector of `nearest` in `f64`.
-    pub fn query_vector(&self, op: &Operand, span: Span) -> Result<Vec<f64>, EngineError> {
+    pub(crate) fn query_vector(&self, op: &Operand, span: Span) -> Result<Vec<f64>, EngineError> {
         let v = self.operand(op);
         let q: Vec<f64> = match &v {
             Value::Vector(xs) => xs.iter().map(|x| f64::from(*x)).collect(),

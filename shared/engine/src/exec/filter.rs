@@ -11,7 +11,7 @@ use crate::EngineError;
 
 impl Exec<'_> {
     /// The slot of a variable reference under `scope`.
-    pub fn slot(&self, scope: &[usize], v: VarRef) -> Result<usize, EngineError> {
+    pub(super) fn slot(&self, scope: &[usize], v: VarRef) -> Result<usize, EngineError> {
         match v {
             VarRef::Outer(i) => Ok(i),
             VarRef::Local { depth, index } => depth
@@ -30,7 +30,12 @@ impl Exec<'_> {
     }
 
     /// Evaluates a per-row expression (not aggregates, not `rrf`, not column references).
-    pub fn eval(&self, e: &Expr, scope: &[usize], row: &[u32]) -> Result<Value, EngineError> {
+    pub(super) fn eval(
+        &self,
+        e: &Expr,
+        scope: &[usize],
+        row: &[u32],
+    ) -> Result<Value, EngineError> {
         match e {
             Expr::Prop { var, prop, .. } => {
                 let s = self.slot(scope, *var)?;
@@ -86,7 +91,7 @@ impl Exec<'_> {
     }
 
     /// A general predicate on a (partial) assignment whose variables are bound.
-    pub fn predicate(
+    pub(super) fn predicate(
         &self,
         p: &Predicate,
         scope: &[usize],
@@ -111,7 +116,7 @@ impl Exec<'_> {
 }
 
 /// `1 − a·q / (‖a‖·‖q‖)` in `f64`; a zero stored vector has distance 1.
-pub fn cosine_distance(a: &[f32], q: &[f64]) -> f64 {
+pub(super) fn cosine_distance(a: &[f32], q: &[f64]) -> f64 {
     let mut dot = 0.0;
     let mut na = 0.0;
     let mut nq = 0.0;

@@ -65,7 +65,7 @@ impl Default for QueryLimits {
 
 /// Step and time accounting for one execution.
 #[derive(Debug)]
-pub struct Budget {
+pub(super) struct Budget {
     steps: AtomicU64,
     max_steps: u64,
     deadline: Instant,
@@ -76,7 +76,7 @@ pub struct Budget {
 
 impl Budget {
     /// A budget starting at `started`; errors point at `anchor` (the query's name) of `source`.
-    pub fn new(limits: &QueryLimits, started: Instant, source: &str, anchor: Span) -> Self {
+    pub(super) fn new(limits: &QueryLimits, started: Instant, source: &str, anchor: Span) -> Self {
         Self {
             steps: AtomicU64::new(0),
             max_steps: limits.max_expansion,
@@ -95,7 +95,7 @@ impl Budget {
     }
 
     /// Counts `n` steps; fails once the step budget or the deadline is exceeded.
-    pub fn tick(&self, n: u64) -> Result<(), EngineError> {
+    pub(super) fn tick(&self, n: u64) -> Result<(), EngineError> {
         let before = self.steps.fetch_add(n, Ordering::Relaxed);
         let after = before.saturating_add(n);
         if after > self.max_steps {
@@ -115,15 +115,15 @@ impl Budget {
     }
 
     /// Fails once the deadline has passed.
-    pub fn check_time(&self) -> Result<(), EngineError> {
-        if Instant::now() > self.deadline {
+    pub(super) fn check_time(&self) -> Result<(), EngineError> {
+        if crate::clock::monotonic_now() > self.deadline {
             return Err(self.time_error());
         }
         Ok(())
     }
 
     /// The error of a query past its deadline.
-    pub fn time_error(&self) -> EngineError {
+    pub(super) fn time_error(&self) -> EngineError {
         self.error(
             E_TIME_LIMIT,
             format!(
@@ -134,7 +134,7 @@ impl Budget {
     }
 
     /// Fails when a result of `rows` rows exceeds `max_rows`.
-    pub fn check_rows(&self, rows: usize, max_rows: usize) -> Result<(), EngineError> {
+    pub(super) fn check_rows(&self, rows: usize, max_rows: usize) -> Result<(), EngineError> {
         if rows > max_rows {
             return Err(self.error(
                 E_ROW_LIMIT,

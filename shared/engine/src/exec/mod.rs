@@ -25,7 +25,6 @@ pub(crate) mod scan;
 mod text;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema};
@@ -112,7 +111,7 @@ impl Engine {
         params: Option<&serde_json::Value>,
         limits: &QueryLimits,
     ) -> Result<QueryResult, EngineError> {
-        let started = Instant::now();
+        let started = crate::clock::monotonic_now();
         let snapshot = self.snapshot(graph, target).await?;
         let query = compile::pick_query(&snapshot.catalog, source, name)?;
         if query.is_mutation {

@@ -111,7 +111,10 @@ impl Exec<'_> {
     }
 
     /// Ranks, orders, limits and projects the solutions of a plain read.
-    pub fn finish_plain(&self, rows: Vec<Box<[u32]>>) -> Result<Vec<Vec<Value>>, EngineError> {
+    pub(super) fn finish_plain(
+        &self,
+        rows: Vec<Box<[u32]>>,
+    ) -> Result<Vec<Vec<Value>>, EngineError> {
         let plan = self.plan;
         let tie = self.tie_slots();
         let limit = plan.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));

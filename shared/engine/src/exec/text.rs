@@ -6,11 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 use omnigraph_lang::diagnostic::edit_distance;
 
 /// BM25 constants (docs/reference/queries.md, "Text search and vector ranking").
-pub const K1: f64 = 1.2;
-pub const B: f64 = 0.75;
+pub(super) const K1: f64 = 1.2;
+pub(super) const B: f64 = 0.75;
 
 /// Maximal runs of Unicode alphanumeric characters, lower-cased.
-pub fn tokenize(text: &str) -> Vec<String> {
+pub(super) fn tokenize(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for c in text.chars() {
@@ -28,7 +28,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
 }
 
 /// `search`: some query token occurs in the field.
-pub fn search(field: &str, query: &str) -> bool {
+pub(super) fn search(field: &str, query: &str) -> bool {
     let q = tokenize(query);
     if q.is_empty() {
         return false;
@@ -38,7 +38,7 @@ pub fn search(field: &str, query: &str) -> bool {
 }
 
 /// `fuzzy`: some query token is within Levenshtein distance `edits` of some field token.
-pub fn fuzzy(field: &str, query: &str, edits: usize) -> bool {
+pub(super) fn fuzzy(field: &str, query: &str, edits: usize) -> bool {
     let q = tokenize(query);
     if q.is_empty() {
         return false;
@@ -49,7 +49,7 @@ pub fn fuzzy(field: &str, query: &str, edits: usize) -> bool {
 }
 
 /// `match_text`: the query tokens occur consecutively and in order.
-pub fn match_text(field: &str, query: &str) -> bool {
+pub(super) fn match_text(field: &str, query: &str) -> bool {
     let q = tokenize(query);
     if q.is_empty() {
         return false;
@@ -60,7 +60,7 @@ pub fn match_text(field: &str, query: &str) -> bool {
 
 /// Table-wide BM25 statistics of one field for one query.
 #[derive(Debug, Clone)]
-pub struct Bm25Stats {
+pub(super) struct Bm25Stats {
     /// Distinct query tokens with their idf.
     pub idf: Vec<(String, f64)>,
     pub avgdl: f64,
@@ -68,7 +68,7 @@ pub struct Bm25Stats {
 
 impl Bm25Stats {
     /// Statistics over every non-null value of the field (`corpus`).
-    pub fn compute<'a>(corpus: impl Iterator<Item = &'a str>, query: &str) -> Self {
+    pub(super) fn compute<'a>(corpus: impl Iterator<Item = &'a str>, query: &str) -> Self {
         let terms: BTreeSet<String> = tokenize(query).into_iter().collect();
         let mut n_rows = 0usize;
         let mut total_len = 0usize;
@@ -101,7 +101,7 @@ impl Bm25Stats {
     }
 
     /// The score of one field value (0 when nothing matches).
-    pub fn score(&self, field: &str) -> f64 {
+    pub(super) fn score(&self, field: &str) -> f64 {
         if self.idf.is_empty() {
             return 0.0;
         }

@@ -110,7 +110,7 @@ pub(super) struct Checks {
 }
 
 impl Checks {
-    pub fn new(mode: LoadMode) -> Self {
+    pub(super) fn new(mode: LoadMode) -> Self {
         Self {
             mode,
             tables: BTreeMap::new(),
@@ -121,7 +121,7 @@ impl Checks {
     }
 
     /// Input rows per table (distinct ids), sorted by table key.
-    pub fn table_counts(&self) -> Vec<(String, usize)> {
+    pub(super) fn table_counts(&self) -> Vec<(String, usize)> {
         self.tables
             .iter()
             .map(|(k, s)| (k.clone(), s.ids.len() + s.generated))
@@ -129,7 +129,7 @@ impl Checks {
     }
 
     /// The first id error found (E-D015), reported after every line has been parsed.
-    pub fn take_id_error(&mut self) -> Result<(), EngineError> {
+    pub(super) fn take_id_error(&mut self) -> Result<(), EngineError> {
         match self.id_error.take() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -138,7 +138,7 @@ impl Checks {
 
     /// Settles `record`'s id and checks the id rules. `None`: an id error has been found,
     /// so the record is not to be written (the rest of the input is still parsed).
-    pub async fn observe(
+    pub(super) async fn observe(
         &mut self,
         engine: &Engine,
         snapshot: &Snapshot,
@@ -322,7 +322,7 @@ impl Checks {
 
     /// Step 3 on the resulting state: E-D009, then E-D010 and E-D014, then E-D011; within
     /// a rule, the error naming the lowest input line.
-    pub async fn finish(
+    pub(super) async fn finish(
         &mut self,
         engine: &Engine,
         snapshot: &Snapshot,

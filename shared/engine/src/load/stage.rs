@@ -51,7 +51,7 @@ pub(super) struct Stage<'a> {
 }
 
 impl<'a> Stage<'a> {
-    pub fn new(
+    pub(super) fn new(
         engine: &'a Engine,
         snapshot: &'a Snapshot,
         mode: LoadMode,
@@ -73,7 +73,7 @@ impl<'a> Stage<'a> {
     }
 
     /// Buffers `record`; a full buffer is staged as one batch.
-    pub async fn push(&mut self, record: Record) -> Result<(), EngineError> {
+    pub(super) async fn push(&mut self, record: Record) -> Result<(), EngineError> {
         let table_key = record.table_key.clone();
         let buffer = self.buffers.entry(table_key.clone()).or_default();
         buffer.push(record);
@@ -185,7 +185,7 @@ impl<'a> Stage<'a> {
 
     /// Stages what is still buffered, then records the final pins (and the intermediate
     /// versions) in the sidecar. `None` when the input held no records.
-    pub async fn finish(
+    pub(super) async fn finish(
         &mut self,
     ) -> Result<Option<(Sidecar, Path, BTreeMap<String, Pin>)>, EngineError> {
         let pending: Vec<String> = self
@@ -226,7 +226,7 @@ impl<'a> Stage<'a> {
 
     /// Removes every version this load staged and its sidecar (nothing was published).
     /// Best effort: what is left behind stays declared in the sidecar for `recover`.
-    pub async fn discard(&mut self) {
+    pub(super) async fn discard(&mut self) {
         self.buffers.clear();
         let Some((sidecar, path)) = self.sidecar.take() else {
             return;

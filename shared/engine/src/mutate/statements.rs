@@ -24,7 +24,7 @@ type Wanted = (String, Option<(CmpOp, Value)>, bool);
 
 /// Rows affected so far.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Affected {
+pub(super) struct Affected {
     pub nodes: u64,
     pub edges: u64,
 }

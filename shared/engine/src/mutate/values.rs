@@ -10,7 +10,7 @@ use omnigraph_lang::value::{parse_blob, quote_truncated, Value};
 use crate::storage::rows::as_i128;
 
 /// A rejected value: its code and message.
-pub type Reject = (&'static str, String);
+pub(super) type Reject = (&'static str, String);
 
 fn out_of_range(prop: &str, v: &Value, s: ScalarType) -> Reject {
     (
@@ -23,7 +23,7 @@ fn out_of_range(prop: &str, v: &Value, s: ScalarType) -> Reject {
 }
 
 /// Converts `v` (a literal, bound parameter or `now()`) to the type of property `prop`.
-pub fn convert(prop: &str, v: Value, ty: &PropType) -> Result<Value, Reject> {
+pub(super) fn convert(prop: &str, v: Value, ty: &PropType) -> Result<Value, Reject> {
     if v.is_null() {
         return Ok(v);
     }
@@ -101,7 +101,7 @@ fn convert_scalar(prop: &str, v: Value, s: ScalarType) -> Result<Value, Reject> 
 }
 
 /// `@range` and `@check` of `ty` on the values of `props` (all properties when `None`).
-pub fn row_checks(
+pub(super) fn row_checks(
     ty: &TypeDef,
     values: &std::collections::BTreeMap<String, Value>,
     props: Option<&[String]>,

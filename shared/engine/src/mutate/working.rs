@@ -14,7 +14,7 @@ use crate::{Engine, EngineError, Snapshot};
 
 /// One node or edge row.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub(super) struct Row {
     /// Edges: source and target node ids.
     pub src: Option<String>,
     pub dst: Option<String>,
@@ -26,7 +26,7 @@ pub struct Row {
 
 impl Row {
     /// The value of `prop`, with `id`, `src`/`from` and `dst`/`to` resolved.
-    pub fn get(&self, id: &str, prop: &str) -> Value {
+    pub(super) fn get(&self, id: &str, prop: &str) -> Value {
         match prop {
             "id" => Value::String(id.to_string()),
             "src" | "from" => self.src.clone().map_or(Value::Null, Value::String),
@@ -38,7 +38,7 @@ impl Row {
 
 /// The working rows of one table.
 #[derive(Debug, Clone, Default)]
-pub struct WorkTable {
+pub(super) struct WorkTable {
     /// Rows by id (byte order).
     pub rows: BTreeMap<String, Row>,
     /// Written by some statement (part of the write set).
@@ -51,13 +51,13 @@ pub struct WorkTable {
 
 /// Working tables by table key.
 #[derive(Debug, Default)]
-pub struct Working {
+pub(super) struct Working {
     pub tables: BTreeMap<String, WorkTable>,
 }
 
 impl Working {
     /// The working rows of `table_key`, loaded from the snapshot on first use.
-    pub async fn table(
+    pub(super) async fn table(
         &mut self,
         engine: &Engine,
         snapshot: &Snapshot,
@@ -73,12 +73,12 @@ impl Working {
     }
 
     /// Tables read so far.
-    pub fn read_set(&self) -> BTreeSet<String> {
+    pub(super) fn read_set(&self) -> BTreeSet<String> {
         self.tables.keys().cloned().collect()
     }
 
     /// Tables written.
-    pub fn write_set(&self) -> BTreeSet<String> {
+    pub(super) fn write_set(&self) -> BTreeSet<String> {
         self.tables
             .iter()
             .filter(|(_, t)| t.dirty)
@@ -156,7 +156,7 @@ async fn load_table(
 }
 
 /// The final rows of a working table as one batch in the table's schema.
-pub fn table_batch(
+pub(super) fn table_batch(
     ty: &TypeDef,
     table: &WorkTable,
 ) -> Result<arrow_array::RecordBatch, EngineError> {

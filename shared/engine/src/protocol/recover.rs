@@ -45,9 +45,9 @@ use crate::storage::tables::OP_ID_PROPERTY;
 use crate::EngineError;
 
 /// The actor recorded on recovery audit records.
-pub const RECOVERY_ACTOR: &str = "omnigraph:recovery";
+pub(crate) const RECOVERY_ACTOR: &str = "omnigraph:recovery";
 /// Manifest record namespace of recovery audit entries.
-pub const AUDIT_NAMESPACE: &str = "audit";
+pub(crate) const AUDIT_NAMESPACE: &str = "audit";
 /// Commits read per page while collecting recent history.
 const PAGE: usize = 500;
 

@@ -8,11 +8,11 @@ use std::time::Duration;
 pub const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How long a writer keeps retrying after losing the head to an overlapping writer.
-pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(10);
 
 /// A sidecar older than this belongs to a dead writer (function timeout plus a margin).
-pub const DEFAULT_SIDECAR_DEADLINE: Duration =
+pub(crate) const DEFAULT_SIDECAR_DEADLINE: Duration =
     Duration::from_secs(DEFAULT_FUNCTION_TIMEOUT.as_secs() + 60);
 
 /// Tolerated clock difference between writers, the object store and the recovering process.
-pub const CLOCK_MARGIN_MS: u64 = 15 * 60 * 1000;
+pub(crate) const CLOCK_MARGIN_MS: u64 = 15 * 60 * 1000;

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use object_store::path::Path;
@@ -128,7 +128,7 @@ impl Engine {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Attempt>>,
     {
-        let started = Instant::now();
+        let started = crate::clock::monotonic_now();
         loop {
             match attempt().await {
                 Ok(outcome) => return Ok(outcome),

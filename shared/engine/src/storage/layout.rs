@@ -66,6 +66,6 @@ impl GraphLayout {
 
 /// The manifest of detached Lance `version` of the dataset in `dir`
 /// (`<dir>/_versions/d<version>.manifest`, Lance's own naming).
-pub fn detached_manifest(dir: &Path, version: u64) -> Path {
+pub(crate) fn detached_manifest(dir: &Path, version: u64) -> Path {
     lance_table::io::commit::ManifestNamingScheme::V2.manifest_path(dir, version)
 }

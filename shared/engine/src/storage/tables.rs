@@ -281,7 +281,7 @@ impl Tables {
 }
 
 /// The pin describing `dataset`'s version.
-pub async fn pin_of(dataset: &Dataset) -> Result<Pin, EngineError> {
+pub(crate) async fn pin_of(dataset: &Dataset) -> Result<Pin, EngineError> {
     let location = dataset.manifest_location();
     let rows = dataset.count_rows(None).await? as u64;
     Ok(Pin {

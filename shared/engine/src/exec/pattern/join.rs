@@ -15,7 +15,7 @@ const PARALLEL_COUNT_MIN_ROWS: u32 = 256;
 
 impl Exec<'_> {
     /// Runs `steps` of `node` depth-first from step `i`; `emit` returns false to stop.
-    pub fn dfs(
+    pub(crate) fn dfs(
         &self,
         node: &PatNode<'_>,
         steps: &[Step],
@@ -177,7 +177,7 @@ impl Exec<'_> {
 
     /// The number of solutions of the read pattern (for an aggregate of only `count($v)`),
     /// without materialising them.
-    pub fn count_solutions(&self) -> Result<u64, EngineError> {
+    pub(crate) fn count_solutions(&self) -> Result<u64, EngineError> {
         let mut bound = vec![false; self.slots.len()];
         let steps = self.plan_steps(&self.tree, &mut bound)?;
         if let Some(&Step::Scan(s)) = steps.first() {
@@ -250,7 +250,7 @@ impl Exec<'_> {
     }
 
     /// Every solution of the read pattern, as rows of the outer slots.
-    pub fn solve(&self) -> Result<Vec<Box<[u32]>>, EngineError> {
+    pub(crate) fn solve(&self) -> Result<Vec<Box<[u32]>>, EngineError> {
         let mut bound = vec![false; self.slots.len()];
         let steps = self.plan_steps(&self.tree, &mut bound)?;
         let outer = self.plan.vars.len();
@@ -264,7 +264,7 @@ impl Exec<'_> {
     }
 
     /// The id of the entity bound to `slot` in `row`.
-    pub fn id_of(&self, slot: usize, row: &[u32]) -> &str {
+    pub(crate) fn id_of(&self, slot: usize, row: &[u32]) -> &str {
         match row.get(slot) {
             Some(&r) if r != NONE => self.tables[slot].id(r),
             _ => "",

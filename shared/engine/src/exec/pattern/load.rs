@@ -18,7 +18,7 @@ use crate::{Engine, EngineError, Snapshot};
 
 /// Loads everything a read plan needs: candidate rows per slot, adjacency per edge type,
 /// node maps for traversal endpoints, BM25 statistics.
-pub async fn load<'a>(
+pub(crate) async fn load<'a>(
     engine: &Engine,
     snapshot: &Snapshot,
     plan: &'a ReadPlan,

@@ -25,21 +25,21 @@ use super::scan::{NodeIndex, Origin, Table, NONE};
 use super::text::Bm25Stats;
 use crate::EngineError;
 
-pub use load::load;
+pub(super) use load::load;
 
 /// Receives each solution (the slot rows) with its multiplicity; returns false to stop.
-pub type Emit<'e> = dyn FnMut(&[u32], u64) -> Result<bool, EngineError> + 'e;
+pub(super) type Emit<'e> = dyn FnMut(&[u32], u64) -> Result<bool, EngineError> + 'e;
 
 /// One variable of the query (outer or local to an anti-join).
 #[derive(Debug, Clone)]
-pub struct SlotDef {
+pub(super) struct SlotDef {
     pub kind: EntityKind,
     pub table: String,
 }
 
 /// A (sub-)pattern with the slots of its local variables.
 #[derive(Debug)]
-pub struct PatNode<'p> {
+pub(super) struct PatNode<'p> {
     pub pattern: &'p Pattern,
     /// Base slot of each enclosing anti-join, outermost first (for `VarRef::Local`).
     pub scope: Vec<usize>,
@@ -50,7 +50,7 @@ pub struct PatNode<'p> {
 
 /// Dense node index ⇄ candidate row of one node slot.
 #[derive(Debug)]
-pub enum NodeMap {
+pub(super) enum NodeMap {
     /// The slot's candidates are the whole table in scan order: the node index maps both ways.
     Full(Arc<NodeIndex>),
     /// `dense[row]`, and `pos[dense]` (`NONE` when that node is not a candidate).
@@ -82,7 +82,7 @@ impl NodeMap {
     }
 
     /// The dense index of candidate `row` (`NONE` if the node has none).
-    pub fn dense(&self, row: u32) -> u32 {
+    pub(super) fn dense(&self, row: u32) -> u32 {
         match self {
             Self::Full(index) => index.dense_of_row(row).unwrap_or(NONE),
             Self::Partial { dense, .. } => dense.get(row as usize).copied().unwrap_or(NONE),
@@ -90,7 +90,7 @@ impl NodeMap {
     }
 
     /// The candidate row of the node with dense index `d`, if it is a candidate.
-    pub fn row(&self, d: u32) -> Option<u32> {
+    pub(super) fn row(&self, d: u32) -> Option<u32> {
         match self {
             Self::Full(index) => index.row_of_dense(d),
             Self::Partial { pos, .. } => pos.get(d as usize).copied().filter(|r| *r != NONE),
@@ -98,13 +98,13 @@ impl NodeMap {
     }
 
     /// Whether every node of the table is a candidate.
-    pub fn is_full(&self) -> bool {
+    pub(super) fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
     }
 }
 
 /// Everything the synchronous phase needs.
-pub struct Exec<'a> {
+pub(super) struct Exec<'a> {
     pub env: &'a Env,
     pub plan: &'a ReadPlan,
     pub budget: &'a Budget,
@@ -120,7 +120,7 @@ pub struct Exec<'a> {
 }
 
 #[derive(Debug, Clone)]
-pub enum Step {
+pub(super) enum Step {
     /// Bind a node slot to each of its candidates.
     Scan(usize),
     /// Check the predicates of scan `.0` of this pattern on an already bound variable.

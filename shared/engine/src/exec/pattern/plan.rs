@@ -12,7 +12,7 @@ use crate::EngineError;
 
 impl Exec<'_> {
     /// Plans the steps of `node` given the slots already bound (updated in place).
-    pub fn plan_steps(
+    pub(crate) fn plan_steps(
         &self,
         node: &PatNode<'_>,
         bound: &mut [bool],

@@ -78,7 +78,10 @@ pub(super) fn predicate_refs(
     }
 }
 
-pub fn resolve(scope: &[usize], v: omnigraph_lang::ir::VarRef) -> Result<usize, EngineError> {
+pub(super) fn resolve(
+    scope: &[usize],
+    v: omnigraph_lang::ir::VarRef,
+) -> Result<usize, EngineError> {
     match v {
         omnigraph_lang::ir::VarRef::Outer(i) => Ok(i),
         omnigraph_lang::ir::VarRef::Local { depth, index } => depth

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 /// A byte-bounded FIFO cache of shared values.
 #[derive(Debug)]
-pub struct ByteCache<K, V> {
+pub(crate) struct ByteCache<K, V> {
     inner: Mutex<Inner<K, V>>,
     capacity: usize,
 }
@@ -25,7 +25,7 @@ struct Inner<K, V> {
 }
 
 impl<K: Hash + Eq + Clone, V> ByteCache<K, V> {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 map: HashMap::new(),
@@ -36,14 +36,14 @@ impl<K: Hash + Eq + Clone, V> ByteCache<K, V> {
         }
     }
 
-    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &K) -> Option<Arc<V>> {
         let inner = self.inner.lock().ok()?;
         inner.map.get(key).map(|(v, _)| v.clone())
     }
 
     /// Inserts `value` (of about `size` bytes) unless it alone exceeds a quarter of the budget;
     /// returns the shared value either way.
-    pub fn insert(&self, key: K, value: V, size: usize) -> Arc<V> {
+    pub(crate) fn insert(&self, key: K, value: V, size: usize) -> Arc<V> {
         let value = Arc::new(value);
         if size > self.capacity / 4 {
             return value;
@@ -71,7 +71,7 @@ impl<K: Hash + Eq + Clone, V> ByteCache<K, V> {
 /// How often one engine built derived structures instead of reusing cached ones. A warm
 /// query over unchanged table versions increments none of them.
 #[derive(Debug, Default)]
-pub struct ExecCounters {
+pub(crate) struct ExecCounters {
     adjacency_builds: AtomicU64,
     node_index_builds: AtomicU64,
     table_scans: AtomicU64,
@@ -100,19 +100,19 @@ impl ExecStats {
 }
 
 impl ExecCounters {
-    pub fn adjacency_built(&self) {
+    pub(crate) fn adjacency_built(&self) {
         self.adjacency_builds.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn node_index_built(&self) {
+    pub(crate) fn node_index_built(&self) {
         self.node_index_builds.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn table_scanned(&self) {
+    pub(crate) fn table_scanned(&self) {
         self.table_scans.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn snapshot(&self) -> ExecStats {
+    pub(crate) fn snapshot(&self) -> ExecStats {
         ExecStats {
             adjacency_builds: self.adjacency_builds.load(Ordering::Relaxed),
             node_index_builds: self.node_index_builds.load(Ordering::Relaxed),

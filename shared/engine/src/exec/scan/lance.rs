@@ -26,7 +26,7 @@ static SCANS: LazyLock<ByteCache<ScanKey, RecordBatch>> =
 
 /// Scans `table_key` at the snapshot's version: `columns` only, rows passing `filter` (Lance
 /// SQL). Warm repeats are served from process memory without any request.
-pub async fn scan(
+pub(super) async fn scan(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,
@@ -70,7 +70,7 @@ async fn run_scan(
 
 /// Every row of a table with `columns`, read for building a derived structure (node index,
 /// adjacency) that is cached itself: the raw columns are not kept.
-pub async fn scan_uncached(
+pub(crate) async fn scan_uncached(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,
@@ -172,7 +172,7 @@ fn pushdown(pred: &ScanPredicate, env: &Env) -> Push {
 
 /// The rows of node table `table_key` satisfying every predicate, with `props` (and `id`):
 /// predicates Lance can evaluate are pushed into its scan, the rest are evaluated here.
-pub async fn scan_nodes_pushdown(
+pub(super) async fn scan_nodes_pushdown(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,
@@ -229,7 +229,7 @@ pub async fn scan_nodes_pushdown(
 }
 
 /// Every row of a table with `columns` (no filter).
-pub async fn scan_all(
+pub(crate) async fn scan_all(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,

@@ -27,11 +27,11 @@ use crate::{Engine, EngineError, Snapshot};
 
 /// Node tables with at most this many rows are filtered in memory; larger ones push their
 /// predicates into the Lance scan.
-pub const IN_MEMORY_ROWS: u64 = 4_000_000;
+pub(crate) const IN_MEMORY_ROWS: u64 = 4_000_000;
 
 /// The rows of node table `table_key` satisfying every predicate, with `props` (and `id`),
 /// evaluated in memory over the cached unfiltered columns.
-pub async fn scan_nodes_in_memory(
+pub(super) async fn scan_nodes_in_memory(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,

@@ -20,18 +20,18 @@ use std::collections::BTreeSet;
 
 use omnigraph_lang::ir::ScanPredicate;
 
-pub use lance::{scan_all, scan_uncached};
-pub use memory::IN_MEMORY_ROWS;
-pub use node_index::{node_index, pin_version, NodeIndex};
-pub use predicate::{predicate_column, scan_predicate_holds, text_holds};
-pub use table::{Origin, Table, NONE};
+pub(crate) use lance::{scan_all, scan_uncached};
+pub(crate) use memory::IN_MEMORY_ROWS;
+pub(crate) use node_index::{node_index, pin_version, NodeIndex};
+pub(crate) use predicate::{predicate_column, scan_predicate_holds, text_holds};
+pub(crate) use table::{Origin, Table, NONE};
 
 use crate::exec::env::Env;
 use crate::{Engine, EngineError, Snapshot};
 
 /// The rows of node table `table_key` satisfying every predicate, with `props` (and `id`):
 /// in memory for tables up to [`IN_MEMORY_ROWS`] rows, else through a Lance scan.
-pub async fn scan_nodes(
+pub(crate) async fn scan_nodes(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,

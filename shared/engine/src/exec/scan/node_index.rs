@@ -19,7 +19,7 @@ static NODE_INDEXES: LazyLock<ByteCache<(String, u64), NodeIndex>> =
 
 /// Sorted ids of a node table version, with each id's row in an unfiltered in-order scan.
 #[derive(Debug)]
-pub struct NodeIndex {
+pub(crate) struct NodeIndex {
     ids: StringArray,
     /// Dense index → row of the unfiltered scan.
     rows: Vec<u32>,
@@ -28,12 +28,12 @@ pub struct NodeIndex {
 }
 
 impl NodeIndex {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }
 
     /// The dense index of `id`.
-    pub fn find(&self, id: &str) -> Option<u32> {
+    pub(crate) fn find(&self, id: &str) -> Option<u32> {
         let (mut lo, mut hi) = (0usize, self.ids.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -47,23 +47,23 @@ impl NodeIndex {
     }
 
     /// The row (in an unfiltered in-order scan of the table) of the node with `id`.
-    pub fn row_of_id(&self, id: &str) -> Option<u32> {
+    pub(crate) fn row_of_id(&self, id: &str) -> Option<u32> {
         self.find(id)
             .and_then(|d| self.rows.get(d as usize).copied())
     }
 
     /// The row (in an unfiltered in-order scan) of the node with dense index `d`.
-    pub fn row_of_dense(&self, d: u32) -> Option<u32> {
+    pub(crate) fn row_of_dense(&self, d: u32) -> Option<u32> {
         self.rows.get(d as usize).copied()
     }
 
     /// The dense index of the node in `row` of an unfiltered in-order scan.
-    pub fn dense_of_row(&self, row: u32) -> Option<u32> {
+    pub(crate) fn dense_of_row(&self, row: u32) -> Option<u32> {
         self.dense_of_row.get(row as usize).copied()
     }
 
     /// Rows of the unfiltered scan (every row is a node).
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.dense_of_row.len()
     }
 
@@ -79,7 +79,7 @@ impl NodeIndex {
     }
 }
 
-pub fn pin_version(snapshot: &Snapshot, table_key: &str) -> Result<u64, EngineError> {
+pub(crate) fn pin_version(snapshot: &Snapshot, table_key: &str) -> Result<u64, EngineError> {
     snapshot
         .tables
         .get(table_key)
@@ -88,7 +88,7 @@ pub fn pin_version(snapshot: &Snapshot, table_key: &str) -> Result<u64, EngineEr
 }
 
 /// The node index of `table_key` at the snapshot's version.
-pub async fn node_index(
+pub(crate) async fn node_index(
     engine: &Engine,
     snapshot: &Snapshot,
     table_key: &str,

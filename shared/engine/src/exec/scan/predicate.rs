@@ -14,7 +14,7 @@ use crate::storage::rows::as_i128;
 use crate::EngineError;
 
 /// One scan predicate on `row` of `table`.
-pub fn scan_predicate_holds(
+pub(crate) fn scan_predicate_holds(
     pred: &ScanPredicate,
     table: &Table,
     row: u32,
@@ -37,7 +37,11 @@ pub fn scan_predicate_holds(
 }
 
 /// `search` / `fuzzy` / `match_text` on a field value (null field or query: false).
-pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool, EngineError> {
+pub(crate) fn text_holds(
+    pred: &TextPredicate,
+    field: &Value,
+    env: &Env,
+) -> Result<bool, EngineError> {
     let (Value::String(f), Value::String(q)) = (field, env.operand(&pred.query)) else {
         return Ok(false);
     };
@@ -72,7 +76,7 @@ pub fn text_holds(pred: &TextPredicate, field: &Value, env: &Env) -> Result<bool
 }
 
 /// Columns a predicate reads.
-pub fn predicate_column(pred: &ScanPredicate) -> &str {
+pub(crate) fn predicate_column(pred: &ScanPredicate) -> &str {
     match pred {
         ScanPredicate::Compare { prop, .. }
         | ScanPredicate::ListContains { prop, .. }

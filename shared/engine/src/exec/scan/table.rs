@@ -12,11 +12,11 @@ use crate::storage::rows::cell_value;
 use crate::EngineError;
 
 /// No row (an unbound slot, or a row with no node-index entry).
-pub const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// Where a table's rows sit in an unfiltered in-order scan of the whole table.
 #[derive(Debug, Clone)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Row `r` is row `r` of the unfiltered scan.
     Full,
     /// Row `r` is row `rows[r]` of the unfiltered scan.
@@ -27,7 +27,7 @@ pub enum Origin {
 
 /// Rows of one table (or of the candidates of one variable) with the columns a query reads.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(crate) struct Table {
     pub batch: RecordBatch,
     ids: StringArray,
     cols: HashMap<String, usize>,
@@ -35,11 +35,11 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(batch: RecordBatch) -> Result<Self, EngineError> {
+    pub(crate) fn new(batch: RecordBatch) -> Result<Self, EngineError> {
         Self::with_origin(batch, Origin::Unknown)
     }
 
-    pub fn with_origin(batch: RecordBatch, origin: Origin) -> Result<Self, EngineError> {
+    pub(crate) fn with_origin(batch: RecordBatch, origin: Origin) -> Result<Self, EngineError> {
         let ids = batch
             .column_by_name("id")
             .and_then(|c| c.as_string_opt::<i32>().cloned())
@@ -60,20 +60,20 @@ impl Table {
     }
 
     /// The column `prop`, if scanned.
-    pub fn column(&self, prop: &str) -> Option<&arrow_array::ArrayRef> {
+    pub(crate) fn column(&self, prop: &str) -> Option<&arrow_array::ArrayRef> {
         self.cols.get(prop).map(|c| self.batch.column(*c))
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.batch.num_rows()
     }
 
-    pub fn id(&self, row: u32) -> &str {
+    pub(crate) fn id(&self, row: u32) -> &str {
         self.ids.value(row as usize)
     }
 
     /// The value of `prop` (`id` included) in `row`.
-    pub fn value(&self, row: u32, prop: &str) -> Result<Value, EngineError> {
+    pub(crate) fn value(&self, row: u32, prop: &str) -> Result<Value, EngineError> {
         let col = self
             .cols
             .get(prop)
@@ -82,7 +82,7 @@ impl Table {
     }
 
     /// The string value of a `String` column (`None` for null).
-    pub fn str_value(&self, row: u32, prop: &str) -> Option<&str> {
+    pub(crate) fn str_value(&self, row: u32, prop: &str) -> Option<&str> {
         let col = self.cols.get(prop)?;
         let arr = self.batch.column(*col).as_string_opt::<i32>()?;
         if arr.is_null(row as usize) {
