@@ -32,15 +32,10 @@ fn diagnostic(err: ApiError) -> Diagnostic {
 }
 
 fn init_logging() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_target(false)
-        .without_time()
-        .init();
+    // One JSON line per event, in the format the Terraform module's metric filters read
+    // (`try_init` also forwards the `log` records of dependencies).
+    use tracing_subscriber::util::SubscriberInitExt;
+    let _ = omnigraph_api::json_log_subscriber(std::io::stdout).try_init();
 }
 
 /// Serves `function` until the runtime stops: the whole `main` of a function binary.

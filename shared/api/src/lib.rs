@@ -33,6 +33,7 @@ pub use error::{ApiError, ErrorCode};
 pub use handlers::{read_target, DEFAULT_COMMIT_PAGE, MAX_COMMIT_PAGE};
 pub use idempotency::{IDEMPOTENCY_NAMESPACE, S3_EVENT_NAMESPACE};
 pub use incoming::MAX_INCOMING_BYTES;
+pub use request_log::json_log_subscriber;
 pub use routes::{
     api_gateway_routes, api_gateway_routes_json, match_route, parse_query, percent_decode,
     percent_decode_with, FunctionKind, Method, PathParams, Route, RouteId, RouteMiss,
