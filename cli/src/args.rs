@@ -124,12 +124,13 @@ pub(crate) enum Command {
         /// Parameters as a JSON object.
         #[arg(long)]
         params: Option<String>,
-        #[arg(long, conflicts_with_all = ["commit", "version"])]
+        /// Read this branch (default main); with `--version`, at that version of it.
+        #[arg(long, conflicts_with = "commit")]
         branch: Option<String>,
         /// Read at a commit id.
         #[arg(long, conflicts_with = "version")]
         commit: Option<String>,
-        /// Read at an earlier head version of the branch.
+        /// Read at an earlier head version of the branch (`--branch`, default main).
         #[arg(long)]
         version: Option<u64>,
         #[command(flatten)]
