@@ -346,6 +346,30 @@ async fn rejected_requests_answer_the_error_object_and_change_nothing() {
         .await;
     assert_error(&r, 400, "bad_request");
     assert_eq!(r.body["error"]["details"]["diagnostics"][0]["line"], 2);
+    // a rejected load onto a new branch leaves no branch behind, and the same request
+    // with valid data then succeeds (it failed with "branch exists" before)
+    let new_branch_load = |data: &str| {
+        Request::new("POST", "/graphs/social/load")
+            .json(&json!({"mode": "append", "branch": "agent-1", "from": "main", "data": data}))
+    };
+    let r = svc
+        .handle(new_branch_load("{\"type\":\"Nope\",\"data\":{}}\n"))
+        .await;
+    assert_error(&r, 400, "bad_request");
+    let branches = svc
+        .handle(Request::new("GET", "/graphs/social/branches"))
+        .await;
+    assert!(
+        !branches.body.to_string().contains("agent-1"),
+        "{:?}",
+        branches.body
+    );
+    let r = svc
+        .handle(new_branch_load(
+            "{\"type\":\"Person\",\"data\":{\"handle\":\"zed\",\"name\":\"Zed\"}}\n",
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
     // load without a mode
     assert_error(
         &svc.handle(Request::new("POST", "/graphs/social/load").json(&json!({"data": MORE})))

@@ -380,6 +380,32 @@ fn query_reads_an_earlier_version_of_a_named_branch() {
     assert_eq!(json(&out)["row_count"], 0);
 }
 
+/// A rejected `load --branch new --from main` leaves no branch behind: a retry with valid data
+/// succeeds (it failed with "branch exists" before).
+#[test]
+fn rejected_load_onto_a_new_branch_leaves_no_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    succeeded(&run(store, &["init", "--schema", &example("schema.pg")]));
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"type\":\"Nope\",\"data\":{}}\n").unwrap();
+    let load = |data: &str| {
+        run(
+            store,
+            &[
+                "load", "--data", data, "--branch", "agent-1", "--from", "main",
+            ],
+        )
+    };
+    let out = load(bad.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let list = succeeded(&run(store, &["--format", "json", "branch", "list"]));
+    assert!(!list.contains("agent-1"), "{list}");
+    succeeded(&load(&example("data.jsonl")));
+    let list = succeeded(&run(store, &["--format", "json", "branch", "list"]));
+    assert!(list.contains("agent-1"), "{list}");
+}
+
 fn run_owned(store: &Path, args: &[String]) -> Output {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     run(store, &refs)

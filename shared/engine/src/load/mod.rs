@@ -202,14 +202,14 @@ impl Engine {
         actor: &str,
         options: &LoadOptions,
     ) -> Result<LoadOutcome, EngineError> {
-        if let Some(base) = from {
-            self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
-                .await?;
-        }
-        self.with_retries(self.retry_budget(), || {
-            Box::pin(self.load_once(graph, branch, data.as_bytes(), mode, actor, options))
-        })
-        .await
+        let created = self.create_branch_for_load(graph, branch, from).await?;
+        let loaded = self
+            .with_retries(self.retry_budget(), || {
+                Box::pin(self.load_once(graph, branch, data.as_bytes(), mode, actor, options))
+            })
+            .await;
+        self.keep_branch_if_loaded(graph, branch, created, loaded)
+            .await
     }
 
     /// Streams JSONL from `reader` into `branch` as one commit (see the module docs); with
@@ -226,21 +226,56 @@ impl Engine {
         actor: &str,
         options: &LoadOptions,
     ) -> Result<LoadOutcome, EngineError> {
-        if let Some(base) = from {
-            self.create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
-                .await?;
-        }
+        let created = self.create_branch_for_load(graph, branch, from).await?;
         // The input is read once: one attempt, a lost head is answered with `conflict`.
         let mut reader = Some(reader);
-        self.with_retries(Duration::ZERO, || {
-            let reader = reader.take();
-            async move {
-                let reader = reader
-                    .ok_or_else(|| EngineError::internal("a streamed load was attempted twice"))?;
-                Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await
+        let loaded = self
+            .with_retries(Duration::ZERO, || {
+                let reader = reader.take();
+                async move {
+                    let reader = reader.ok_or_else(|| {
+                        EngineError::internal("a streamed load was attempted twice")
+                    })?;
+                    Box::pin(self.load_once(graph, branch, reader, mode, actor, options)).await
+                }
+            })
+            .await;
+        self.keep_branch_if_loaded(graph, branch, created, loaded)
+            .await
+    }
+
+    /// With `from`, creates `branch` from that branch's head for a load; returns the created
+    /// head's version.
+    async fn create_branch_for_load(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        from: Option<&BranchName>,
+    ) -> Result<Option<u64>, EngineError> {
+        let Some(base) = from else {
+            return Ok(None);
+        };
+        let head = self
+            .create_branch(graph, branch, &crate::BranchSource::Branch(base.clone()))
+            .await?;
+        Ok(Some(head.version))
+    }
+
+    /// A rejected load changes nothing: the branch it created is deleted again (only while
+    /// its head is still the one created, so nobody else's write on it is lost).
+    async fn keep_branch_if_loaded(
+        &self,
+        graph: &GraphId,
+        branch: &BranchName,
+        created: Option<u64>,
+        loaded: Result<LoadOutcome, EngineError>,
+    ) -> Result<LoadOutcome, EngineError> {
+        if let (Err(_), Some(version)) = (&loaded, created) {
+            if let Err(e) = self.manifest.delete_branch(graph, branch, version).await {
+                tracing::warn!(error = %e, %branch, "the branch a rejected load created was not removed");
             }
-        })
-        .await
+        }
+        loaded
     }
 
     /// One attempt: read and validate the input against the head, staging full batches as
