@@ -48,8 +48,8 @@ impl QueryLimits {
     pub const DEFAULT_MAX_EXPANSION: u64 = 5_000_000;
     /// Default `timeout` in milliseconds.
     pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
-    /// Default `max_hops`.
-    pub const DEFAULT_MAX_HOPS: u32 = 32;
+    /// Default `max_hops`: the typechecker's bound (E-T015), defined once in the front end.
+    pub const DEFAULT_MAX_HOPS: u32 = omnigraph_lang::query::typecheck::DEFAULT_MAX_HOPS;
 }
 
 impl Default for QueryLimits {

@@ -114,12 +114,6 @@ impl Engine {
         let started = crate::clock::monotonic_now();
         let snapshot = self.snapshot(graph, target).await?;
         let query = compile::pick_query(&snapshot.catalog, source, name)?;
-        if query.is_mutation {
-            return Err(EngineError::bad_request(format!(
-                "`{}` is a mutation; use mutate to run it",
-                query.name
-            )));
-        }
         let Plan::Read(plan) = omnigraph_lang::lower(&query) else {
             return Err(EngineError::bad_request(format!(
                 "`{}` is a mutation; use mutate to run it",
