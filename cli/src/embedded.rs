@@ -6,10 +6,10 @@
 use std::path::Path;
 
 use omnigraph_api::{
-    read_target, CommitPageResponse, CommitResponse, CreateBranchRequest, CreateBranchResponse,
-    DeleteBranchResponse, ExportRequest, InitRequest, InitResponse, ListBranchesResponse,
-    LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest, QueryResponse,
-    SchemaResponse, SnapshotResponse,
+    answer_query, read_target, CommitPageResponse, CommitResponse, CreateBranchRequest,
+    CreateBranchResponse, DeleteBranchResponse, ExportRequest, InitRequest, InitResponse,
+    ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
+    QueryResponse, SchemaResponse, SnapshotResponse,
 };
 use omnigraph_engine::{
     BranchSource, Engine, EngineError, LoadMode, LoadOptions, QueryLimits, ReadTarget, StatsStart,
@@ -97,20 +97,8 @@ impl Embedded {
 
     /// Runs a read query with the asked limits (the engine's defaults where none is asked).
     pub(crate) async fn query(&self, req: &QueryRequest) -> Result<QueryResponse, CliError> {
-        let target = read_target(&req.at)?;
         let limits = req.limits.over(&QueryLimits::default());
-        let result = self
-            .engine
-            .query(
-                &self.graph,
-                &target,
-                &req.query,
-                req.name.as_deref(),
-                req.params.as_ref(),
-                &limits,
-            )
-            .await?;
-        Ok(QueryResponse::from(result))
+        Ok(answer_query(&self.engine, &self.graph, req, &limits).await?)
     }
 
     /// Runs a mutation as one commit.

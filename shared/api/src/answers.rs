@@ -5,16 +5,40 @@
 use std::time::Duration;
 
 use omnigraph_engine::{
-    BranchInfo, CommitPage, LoadOutcome, MutationOutcome, QueryLimits, QueryResult, Snapshot,
-    SnapshotRef,
+    BranchInfo, CommitPage, Engine, LoadOutcome, MutationOutcome, QueryLimits, QueryResult,
+    Snapshot, SnapshotRef,
 };
 use omnigraph_manifest::{BranchName, Commit, GraphId, Head, Pin};
 
+use crate::error::ApiError;
+use crate::handlers::read_target;
 use crate::wire::{
     BranchSummary, CommitPageResponse, CommitResponse, CreateBranchResponse, InitResponse,
-    ListBranchesResponse, LoadResponse, MutateResponse, QueryResponse, ReadSnapshot, RequestLimits,
-    SnapshotResponse, SnapshotTable, TablePin, TableRows,
+    ListBranchesResponse, LoadResponse, MutateResponse, QueryRequest, QueryResponse, ReadSnapshot,
+    RequestLimits, SnapshotResponse, SnapshotTable, TablePin, TableRows,
 };
+
+/// Runs the read query `req` asks for on `graph` within `limits` and answers it in the wire
+/// shape: the one query path of the service's handler and the embedded CLI.
+pub async fn answer_query(
+    engine: &Engine,
+    graph: &GraphId,
+    req: &QueryRequest,
+    limits: &QueryLimits,
+) -> Result<QueryResponse, ApiError> {
+    let target = read_target(&req.at)?;
+    let result = engine
+        .query(
+            graph,
+            &target,
+            &req.query,
+            req.name.as_deref(),
+            req.params.as_ref(),
+            limits,
+        )
+        .await?;
+    Ok(QueryResponse::from(result))
+}
 
 impl InitResponse {
     /// The answer of creating `graph`, whose `main` head is `head`.

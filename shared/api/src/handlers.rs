@@ -7,6 +7,7 @@ use omnigraph_manifest::{BranchName, GraphId, PageRequest};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::answers::answer_query;
 use crate::error::ApiError;
 use crate::idempotency::IDEMPOTENCY_NAMESPACE;
 use crate::routes::{FunctionKind, PathParams, RouteId};
@@ -15,7 +16,7 @@ use crate::wire::{
     CommitPageResponse, CommitResponse, CreateBranchRequest, CreateBranchResponse,
     DeleteBranchResponse, ExportRequest, ExportResponse, HealthResponse, InitRequest, InitResponse,
     ListBranchesResponse, LoadRequest, LoadResponse, MutateRequest, MutateResponse, QueryRequest,
-    QueryResponse, ReadAt, SchemaResponse, SnapshotResponse,
+    ReadAt, SchemaResponse, SnapshotResponse,
 };
 
 /// Default and largest page size of `commits`.
@@ -135,23 +136,11 @@ impl Service {
     async fn query(&self, call: &Call) -> Result<Value, ApiError> {
         let graph = call.graph()?;
         let req: QueryRequest = call.body()?;
-        let target = read_target(&req.at)?;
         let limits = req.limits.within(&QueryLimits {
             max_rows: self.config.max_rows,
             ..QueryLimits::default()
         });
-        let result = self
-            .engine
-            .query(
-                &graph,
-                &target,
-                &req.query,
-                req.name.as_deref(),
-                req.params.as_ref(),
-                &limits,
-            )
-            .await?;
-        to_value(&QueryResponse::from(result))
+        to_value(&answer_query(&self.engine, &graph, &req, &limits).await?)
     }
 
     /// Exports into memory; answers the NDJSON inline up to `max_inline_export_bytes`, else

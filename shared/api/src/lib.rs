@@ -25,6 +25,7 @@ mod routes;
 mod service;
 mod wire;
 
+pub use answers::answer_query;
 pub use config::{
     ApiConfig, DEFAULT_INCOMING_PREFIX, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INLINE_EXPORT_BYTES,
     DEFAULT_MAX_ROWS, DEFAULT_RECOVERY_DEADLINE_SECS,
